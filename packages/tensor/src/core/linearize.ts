@@ -1,0 +1,89 @@
+// Reverse mode as in JAX: trace the JVP with symbolic tangents into a linear jaxpr, then transpose it.
+import { DriftError } from "../errors.ts";
+import { type Atom, type Jaxpr, JaxprBuilder, JaxprTrace, type JaxprTracer, Lit, Var, literalArray } from "./jaxpr.ts";
+import { JVPTrace, JVPTracer } from "./jvp.ts";
+import { ShapedArray, type Tensor, UndefPrimal, fullRaise, isDifferentiable, withMainTrace } from "./tensor.ts";
+
+/** The result of linearizing: primal outputs and a function from output cotangents to input cotangents. */
+export interface Linearized {
+  primalsOut: Tensor[];
+  /** Cotangents of the inputs (`null` where the input is not differentiable or gets no gradient). */
+  backward: (cts: (Tensor | null)[]) => (Tensor | null)[];
+}
+
+/**
+ * Runs `f` on `primals` under a JVP trace whose tangents are staged into a jaxpr: primal work runs now,
+ * tangent work is recorded (it is linear), and `backward` evaluates its transpose.
+ */
+export function linearize(f: (...xs: Tensor[]) => Tensor[], primals: Tensor[]): Linearized {
+  return withMainTrace((m) => new JaxprTrace(m), new JaxprBuilder(), (builderMain) => {
+    const staging = new JaxprTrace(builderMain);
+    const diff = primals.map((p) => isDifferentiable(p.dtype));
+    const tangentsIn = primals.map((p, i) => (diff[i] ? staging.newArg(new ShapedArray(p.shape, p.dtype)) : null));
+    const [primalsOut, tangentsOut] = withMainTrace((m) => new JVPTrace(m), null, (jvpMain) => {
+      const trace = new JVPTrace(jvpMain);
+      const ins = primals.map((p, i) => new JVPTracer(trace, p, tangentsIn[i]!));
+      const outs = f(...ins).map((o) => fullRaise(trace, o) as JVPTracer);
+      return [outs.map((o) => o.primal), outs.map((o) => o.tangent)] as const;
+    });
+    const linearIns = tangentsIn.filter((t): t is JaxprTracer => t !== null);
+    const live = tangentsOut.map((t) => t !== null);
+    const liveOuts = tangentsOut.filter((t): t is Tensor => t !== null);
+    const { jaxpr, consts } = staging.builder.build(linearIns, liveOuts, staging);
+    const backward = (cts: (Tensor | null)[]): (Tensor | null)[] => {
+      const liveCts = cts.filter((_, i) => live[i]);
+      const grads = backwardPass(jaxpr, consts, liveCts);
+      let k = 0;
+      return primals.map((_, i) => (diff[i] ? grads[k++]! : null));
+    };
+    return { primalsOut, backward };
+  });
+}
+
+/**
+ * Transposes a linear jaxpr: `jaxpr` takes consts then linear inputs; given output cotangents, returns the
+ * cotangent of each linear input (`null` when it receives none).
+ */
+export function backwardPass(jaxpr: Jaxpr, consts: Tensor[], cts: (Tensor | null)[]): (Tensor | null)[] {
+  const known = new Map<Var, Tensor>();
+  jaxpr.inBinders.slice(0, consts.length).forEach((v, i) => known.set(v, consts[i]!));
+  const ctEnv = new Map<Var, Tensor>();
+  const addCt = (v: Var, ct: Tensor | null): void => {
+    if (ct === null) return;
+    const prev = ctEnv.get(v);
+    ctEnv.set(v, prev ? addTensors(prev, ct) : ct);
+  };
+  jaxpr.outs.forEach((a, i) => {
+    if (a instanceof Var && !known.has(a)) addCt(a, cts[i] ?? null);
+  });
+  const read = (a: Atom): Tensor | UndefPrimal => {
+    if (a instanceof Lit) return literalArray(a);
+    return known.get(a) ?? new UndefPrimal(a.aval);
+  };
+  for (let e = jaxpr.eqns.length - 1; e >= 0; e--) {
+    const eqn = jaxpr.eqns[e]!;
+    const ctsOut = eqn.outBinders.map((v) => {
+      const ct = ctEnv.get(v) ?? null;
+      ctEnv.delete(v);
+      return ct;
+    });
+    if (ctsOut.every((c) => c === null)) continue;
+    const prim = eqn.primitive;
+    if (!prim.transpose) throw new DriftError(prim.name, "has no transpose rule, so it cannot appear in a linear (tangent) computation");
+    const args = eqn.inputs.map(read);
+    const ctsIn = prim.transpose(ctsOut, args, eqn.params);
+    eqn.inputs.forEach((a, i) => {
+      if (a instanceof Var && !known.has(a)) addCt(a, ctsIn[i] ?? null);
+    });
+  }
+  return jaxpr.inBinders.slice(consts.length).map((v) => ctEnv.get(v) ?? null);
+}
+
+let addTensors: (a: Tensor, b: Tensor) => Tensor = () => {
+  throw new Error("linearize: add is not registered");
+};
+
+/** Registers the addition used to accumulate cotangents (set by the ops layer, which depends on this module). */
+export function setCotangentAdd(add: (a: Tensor, b: Tensor) => Tensor): void {
+  addTensors = add;
+}

@@ -1,0 +1,301 @@
+// The array type, abstract values, primitives and the interpreter stack that routes each op to a trace.
+import { ConcretizationError, DriftError, fmtShape } from "../errors.ts";
+import { type DType, type TypedArray, allocate, isFloat } from "../dtype.ts";
+import { sizeOf, stridesOf } from "../shape.ts";
+
+/** The abstract value of an array: what tracing and shape inference know about it. */
+export class ShapedArray {
+  /** @param weakType true for values that came from JS numbers: they adopt the other operand's dtype. */
+  constructor(
+    readonly shape: readonly number[],
+    readonly dtype: DType,
+    readonly weakType = false,
+  ) {}
+  /** Number of dimensions. */
+  get ndim(): number {
+    return this.shape.length;
+  }
+  /** Number of elements. */
+  get size(): number {
+    return sizeOf(this.shape);
+  }
+  /** Same shape with another dtype (weak type dropped). */
+  withDType(dtype: DType): ShapedArray {
+    return new ShapedArray(this.shape, dtype);
+  }
+  /** Short form such as `f32[2,3]`. */
+  toString(): string {
+    return `${SHORT_DTYPE[this.dtype]}[${this.shape.join(",")}]`;
+  }
+  /** True when shape and dtype agree. */
+  equals(other: ShapedArray): boolean {
+    return this.dtype === other.dtype && this.shape.length === other.shape.length && this.shape.every((d, i) => d === other.shape[i]);
+  }
+}
+
+const SHORT_DTYPE: Record<DType, string> = { float32: "f32", float64: "f64", int32: "i32", uint32: "u32", bool: "bool" };
+
+/** Rules of one primitive, side by side, as in JAX: abstract eval, eager impl, jvp, transpose, batching. */
+export interface Primitive<P = any> {
+  /** Name shown in jaxprs and errors. */
+  readonly name: string;
+  /** Output shapes/dtypes from input avals; validates arguments and throws DriftError on bad input. */
+  abstractEval(inputs: ShapedArray[], params: P): ShapedArray[];
+  /** Eager evaluation on the JS reference backend: returns one buffer per output aval. */
+  impl(inputs: ConcreteArray[], params: P, outs: ShapedArray[]): TypedArray[];
+  /** Forward-mode rule: tangents are `null` for symbolic zeros; returns primal and tangent outputs. */
+  jvp?(primals: Tensor[], tangents: (Tensor | null)[], params: P): [Tensor[], (Tensor | null)[]];
+  /** Transpose rule of a linear primitive: cotangents of the linear (UndefPrimal) inputs. */
+  transpose?(cts: (Tensor | null)[], args: (Tensor | UndefPrimal)[], params: P): (Tensor | null)[];
+  /** Batching rule: inputs with their batch axis (`null` = unbatched); returns outputs and their batch axes. */
+  batch?(args: Tensor[], dims: (number | null)[], params: P, axisSize: number): [Tensor[], (number | null)[]];
+}
+
+/** Stand-in for the unknown linear input of a primitive during transposition. */
+export class UndefPrimal {
+  constructor(readonly aval: ShapedArray) {}
+}
+
+const registry = new Map<string, Primitive>();
+
+/** Registers a primitive so that jaxprs and backends can find it by name; returns it. */
+export function definePrimitive<P>(prim: Primitive<P>): Primitive<P> {
+  if (registry.has(prim.name)) throw new Error(`primitive ${prim.name} defined twice`);
+  registry.set(prim.name, prim);
+  return prim;
+}
+
+/** Every registered primitive, by name. */
+export function primitives(): ReadonlyMap<string, Primitive> {
+  return registry;
+}
+
+/**
+ * An n-dimensional array. Concrete arrays hold data; inside transformations the same type is a tracer,
+ * so user code is written once against `Tensor` (exported as `Array`).
+ */
+export abstract class Tensor {
+  /** The trace this value belongs to. */
+  abstract readonly _trace: Trace;
+  /** Shape and dtype. */
+  abstract get aval(): ShapedArray;
+  /** Dimensions. */
+  get shape(): number[] {
+    return this.aval.shape as number[];
+  }
+  /** Element type. */
+  get dtype(): DType {
+    return this.aval.dtype;
+  }
+  /** Number of dimensions. */
+  get ndim(): number {
+    return this.aval.shape.length;
+  }
+  /** Number of elements. */
+  get size(): number {
+    return this.aval.size;
+  }
+  /** True when this value came from a JS number and adopts the dtype of what it is combined with. */
+  get weakType(): boolean {
+    return this.aval.weakType;
+  }
+  /** The concrete value behind this array, or `null` when it is abstract (vmap/jit tracers). */
+  abstract toConcrete(): ConcreteArray | null;
+  /** The data as a typed array (synchronous read). */
+  dataSync(): TypedArray {
+    return this.requireConcrete("dataSync").buf;
+  }
+  /** The data as a typed array; resolves once any device work finished. */
+  async data(): Promise<TypedArray> {
+    return this.dataSync();
+  }
+  /** The data as nested JS arrays (booleans for bool arrays). */
+  toArray(): any {
+    return this.requireConcrete("toArray").toNested();
+  }
+  /** The single element of a size-1 array. */
+  item(): number {
+    const c = this.requireConcrete("item");
+    if (c.size !== 1) throw new DriftError("item", `needs an array of size 1; got shape ${fmtShape(c.shape)}`);
+    return c.buf[0]!;
+  }
+  /** Releases device memory early; CPU memory is reclaimed by the garbage collector without it. */
+  dispose(): void {}
+  /** e.g. `Array(f32[2,3])`. */
+  toString(): string {
+    const c = this.toConcrete();
+    return c ? `Array(${this.aval}, ${JSON.stringify(c.toNested())})` : `Tracer(${this.aval})`;
+  }
+  private requireConcrete(op: string): ConcreteArray {
+    const c = this.toConcrete();
+    if (!c) throw new ConcretizationError(op, "reading array data");
+    return c;
+  }
+}
+
+/** A materialised array on the CPU: an immutable typed array in row-major order. */
+export class ConcreteArray extends Tensor {
+  private readonly _aval: ShapedArray;
+  constructor(
+    aval: ShapedArray,
+    readonly buf: TypedArray,
+  ) {
+    super();
+    this._aval = aval;
+  }
+  get _trace(): Trace {
+    return evalTrace;
+  }
+  get aval(): ShapedArray {
+    return this._aval;
+  }
+  toConcrete(): ConcreteArray {
+    return this;
+  }
+  /** Nested JS arrays of numbers (booleans for bool). */
+  toNested(): any {
+    const { shape, dtype } = this._aval;
+    const conv = dtype === "bool" ? (v: number) => v !== 0 : (v: number) => v;
+    if (shape.length === 0) return conv(this.buf[0]!);
+    const strides = stridesOf(shape);
+    const build = (dim: number, offset: number): any[] => {
+      const out: any[] = [];
+      for (let i = 0; i < shape[dim]!; i++) {
+        const o = offset + i * strides[dim]!;
+        out.push(dim === shape.length - 1 ? conv(this.buf[o]!) : build(dim + 1, o));
+      }
+      return out;
+    };
+    return build(0, 0);
+  }
+}
+
+/** Makes a concrete array from data already in the right storage. */
+export function concrete(shape: readonly number[], dtype: DType, data: TypedArray, weakType = false): ConcreteArray {
+  return new ConcreteArray(new ShapedArray(shape, dtype, weakType), data);
+}
+
+/** A zero-filled concrete array. */
+export function concreteZeros(aval: ShapedArray): ConcreteArray {
+  return new ConcreteArray(new ShapedArray(aval.shape, aval.dtype, aval.weakType), allocate(aval.dtype, aval.size));
+}
+
+/** One level of the interpreter stack: a transformation in progress. */
+export class MainTrace {
+  constructor(
+    readonly level: number,
+    readonly makeTrace: (main: MainTrace) => Trace,
+    readonly globalData: any,
+  ) {}
+}
+
+/** How a transformation interprets primitives applied to its tracers. */
+export abstract class Trace {
+  constructor(readonly main: MainTrace) {}
+  /** Wraps a value from a lower level as a tracer of this trace. */
+  abstract pure(x: Tensor): Tensor;
+  /** Wraps a value from a lower level (defaults to `pure`). */
+  lift(x: Tensor): Tensor {
+    return this.pure(x);
+  }
+  /** Applies `prim` to tracers of this trace. */
+  abstract processPrimitive(prim: Primitive, tracers: Tensor[], params: any): Tensor[];
+}
+
+/** The bottom of the stack: evaluates primitives eagerly. */
+class EvalTrace extends Trace {
+  pure(x: Tensor): Tensor {
+    return x;
+  }
+  processPrimitive(prim: Primitive, tracers: Tensor[], params: any): Tensor[] {
+    return evalPrimitive(prim, tracers as ConcreteArray[], params);
+  }
+}
+
+const traceStack: MainTrace[] = [];
+const evalMain = new MainTrace(0, (m) => new EvalTrace(m), null);
+traceStack.push(evalMain);
+const evalTrace: Trace = new EvalTrace(evalMain);
+let dynamicMain: MainTrace | null = null;
+
+/** Runs `body` with a new transformation level pushed on the stack; pops it whatever happens. */
+export function withMainTrace<T>(makeTrace: (main: MainTrace) => Trace, globalData: any, body: (main: MainTrace) => T): T {
+  const main = new MainTrace(traceStack.length, makeTrace, globalData);
+  traceStack.push(main);
+  try {
+    return body(main);
+  } finally {
+    traceStack.pop();
+  }
+}
+
+/** Runs `body` with `main` as the dynamic trace: every op is staged into it, even ops on constants (for jit). */
+export function withDynamicTrace<T>(main: MainTrace, body: () => T): T {
+  const prev = dynamicMain;
+  dynamicMain = main;
+  try {
+    return body();
+  } finally {
+    dynamicMain = prev;
+  }
+}
+
+/** Eagerly evaluates a primitive on concrete inputs. */
+export function evalPrimitive(prim: Primitive, inputs: ConcreteArray[], params: any): ConcreteArray[] {
+  const outAvals = prim.abstractEval(
+    inputs.map((x) => x.aval),
+    params,
+  );
+  const datas = prim.impl(inputs, params, outAvals);
+  return outAvals.map((a, i) => new ConcreteArray(a, datas[i]!));
+}
+
+/** Applies a primitive to arrays, routing to the highest transformation among them. */
+export function bind(prim: Primitive, args: Tensor[], params: any): Tensor[] {
+  if (traceStack.length === 1 && dynamicMain === null) {
+    for (const a of args) if (!(a instanceof ConcreteArray)) throw leakedTracer(prim, a);
+    return evalPrimitive(prim, args as ConcreteArray[], params);
+  }
+  let top: MainTrace = dynamicMain ?? evalMain;
+  for (const a of args) {
+    const m = a._trace.main;
+    if (m.level > top.level) top = m;
+  }
+  const trace = top.makeTrace(top);
+  const tracers = args.map((a) => fullRaise(trace, a, prim));
+  const outs = trace.processPrimitive(prim, tracers, params);
+  return outs.map(fullLower);
+}
+
+/** `bind` for single-output primitives. */
+export function bind1(prim: Primitive, args: Tensor[], params: any): Tensor {
+  return bind(prim, args, params)[0]!;
+}
+
+/** Lifts `x` into `trace`, checking that it is not from a higher level or a finished transformation. */
+export function fullRaise(trace: Trace, x: Tensor, prim?: Primitive): Tensor {
+  const xMain = x._trace.main;
+  if (xMain === trace.main) return x;
+  if (xMain.level < trace.main.level) {
+    if (traceStack[xMain.level] !== xMain) throw leakedTracer(prim, x);
+    return trace.lift(x);
+  }
+  throw leakedTracer(prim, x);
+}
+
+function fullLower(x: Tensor): Tensor {
+  return (x as { lower?: () => Tensor }).lower?.() ?? x;
+}
+
+function leakedTracer(prim: Primitive | undefined, x: Tensor): DriftError {
+  return new DriftError(
+    prim?.name ?? "trace",
+    `got a tracer ${x.aval} from a transformation that has already finished (a leaked tracer: ` +
+      `an array saved from inside grad/vmap/jit and used outside it)`,
+  );
+}
+
+/** True when float tangents/cotangents flow through this dtype. */
+export function isDifferentiable(dtype: DType): boolean {
+  return isFloat(dtype);
+}

@@ -1,0 +1,10 @@
+// @drift/tensor: arrays, numpy-style ops, PRNG keys, pytrees and composable transformations.
+import * as np from "./numpy.ts";
+import * as tree from "./tree.ts";
+export { np, tree };
+export { Tensor as Array, ShapedArray } from "./core/tensor.ts";
+export { DriftError, ConcretizationError } from "./errors.ts";
+export type { DType, TypedArray } from "./dtype.ts";
+export { grad, valueAndGrad, vjp, jvp, vmap, stopGradient, makeJaxpr } from "./transformations.ts";
+export type { GradOptions, VmapOptions, AxisSpec, TracedProgram } from "./transformations.ts";
+export type { TreeDef } from "./tree.ts";

@@ -1,0 +1,22 @@
+// The `np` namespace: numpy-style functions over Drift arrays (positional args stay positional, keywords become options).
+import "./ops/methods.ts";
+export { array, zeros, ones, full, zerosLike, onesLike, arange, linspace, eye } from "./ops/creation.ts";
+export type { DTypeOptions, NestedArray } from "./ops/creation.ts";
+export {
+  add, sub as subtract, sub, mul as multiply, mul, div as divide, div, pow as power, pow, rem, neg as negative, neg,
+  square, sqrt, rsqrt, exp, expm1, log, log1p, abs, sign, sin, cos, tanh, sigmoid, softplus, erf, erfinv,
+  floor, ceil, round, trunc, maximum, minimum, clip, where, isfinite,
+  greater, greaterEqual, less, lessEqual, equal, notEqual,
+  logicalAnd, logicalOr, logicalXor, logicalNot, bitwiseAnd, bitwiseOr, bitwiseXor, bitwiseNot, shiftLeft, shiftRightLogical,
+} from "./ops/elementwise.ts";
+export { sum, mean, max, min, prod, argmax, argmin, variance as var, std, logsumexp, softmax, logSoftmax, cumsum } from "./ops/reduce.ts";
+export type { ReduceOptions, VarOptions } from "./ops/reduce.ts";
+export {
+  reshape, transpose, moveaxis, swapaxes, expandDims, squeeze, broadcastTo, concatenate, stack, split, slice, tile, flip, pad,
+} from "./ops/movement.ts";
+export { take, takeAlongAxis, oneHot } from "./ops/indexing.ts";
+export { matmul, dot, tensordot, einsum, outer } from "./ops/linalg.ts";
+export { convert as astype } from "./ops/coerce.ts";
+export type { ArrayLike } from "./ops/coerce.ts";
+export { Tensor as Array } from "./core/tensor.ts";
+export type { DType } from "./dtype.ts";

@@ -1,0 +1,412 @@
+// Elementwise primitives (unary, binary, select) with their rules, and the numpy-style functions over them.
+import { DriftError, fmtShape } from "../errors.ts";
+import { type DType, allocate, isFloat, promoteTypes } from "../dtype.ts";
+import { broadcastShapes, shapesEqual } from "../shape.ts";
+import { type Primitive, ShapedArray, type Tensor, UndefPrimal, bind1, definePrimitive } from "../core/tensor.ts";
+import { mapElementwise } from "../backend/js.ts";
+import { type ArrayLike, asTensor, convert, scalar } from "./coerce.ts";
+import { broadcastTo, moveaxis, reshape, sumToShape } from "./movement.ts";
+
+/** Shape/dtype inference shared by elementwise primitives: equal dtypes, numpy broadcasting. */
+function elementwiseAval(name: string, avals: ShapedArray[], outDtype?: DType): ShapedArray {
+  const dtype = avals[0]!.dtype;
+  for (const a of avals)
+    if (a.dtype !== dtype) throw new DriftError(name, `operands must share a dtype; got ${avals.map((x) => x.dtype).join(" and ")}`);
+  const shape = avals.length === 1 ? avals[0]!.shape : broadcastShapes(name, ...avals.map((a) => a.shape));
+  return new ShapedArray(shape, outDtype ?? dtype, avals.every((a) => a.weakType));
+}
+
+/** Batching rule of every elementwise primitive: batch axes to the front, ranks aligned for broadcasting. */
+function batchElementwise(prim: Primitive) {
+  return (args: Tensor[], dims: (number | null)[], params: any): [Tensor[], number[]] => {
+    const outRank = Math.max(...args.map((a, i) => a.ndim - (dims[i] === null ? 0 : 1)));
+    const moved = args.map((a, i) => {
+      const d = dims[i];
+      if (d === null || d === undefined) return a;
+      let m = moveaxis(a, d, 0);
+      const rank = m.ndim - 1;
+      if (rank < outRank) m = reshape(m, [m.shape[0]!, ...new Array(outRank - rank).fill(1), ...m.shape.slice(1)]);
+      return m;
+    });
+    return [[bind1(prim, moved, params)], [0]];
+  };
+}
+
+/** Broadcasts a tangent to the output shape (tangents of broadcast operands are smaller). */
+function toShape(t: Tensor, shape: readonly number[]): Tensor {
+  return shapesEqual(t.shape, shape) ? t : broadcastTo(t, shape);
+}
+
+type Expr = (dtype: DType) => string;
+
+interface UnaryDef {
+  name: string;
+  expr: Expr;
+  /** Tangent of the output given input x, tangent t and output y. */
+  jvp?: (x: Tensor, t: Tensor, y: Tensor) => Tensor;
+  /** Output dtype when it differs from the input's. */
+  outDtype?: DType;
+  /** Linear in its input: transposes to itself. */
+  linear?: boolean;
+}
+
+function defineUnary(def: UnaryDef): Primitive<null> {
+  const prim: Primitive<null> = definePrimitive<null>({
+    name: def.name,
+    abstractEval: ([x]) => [new ShapedArray(x!.shape, def.outDtype ?? x!.dtype, x!.weakType)],
+    impl: ([x], _p, [o]) => [mapElementwise(def.expr(x!.dtype), [x!], allocate(o!.dtype, o!.size), o!.shape)],
+    ...(def.jvp && {
+      jvp: ([x], [t]) => {
+        const y = bind1(prim, [x!], null);
+        return [[y], [def.jvp!(x!, t!, y)]];
+      },
+    }),
+    ...(def.linear && { transpose: ([ct]) => [ct === null ? null : bind1(prim, [ct], null)] }),
+    batch: ([x], [d]) => [[bind1(prim, [x!], null)], [d!]],
+  });
+  return prim;
+}
+
+const same = (e: string): Expr => () => e;
+const SQRT_PI = Math.sqrt(Math.PI);
+
+/** Elementwise unary primitives, by name. */
+export const unaryPrims = {
+  neg: defineUnary({ name: "neg", expr: same("-a"), jvp: (_x, t) => neg(t), linear: true }),
+  sign: defineUnary({ name: "sign", expr: same("a > 0 ? 1 : a < 0 ? -1 : a"), jvp: (x) => zerosFor(x) }),
+  floor: defineUnary({ name: "floor", expr: same("Math.floor(a)"), jvp: (x) => zerosFor(x) }),
+  ceil: defineUnary({ name: "ceil", expr: same("Math.ceil(a)"), jvp: (x) => zerosFor(x) }),
+  round: defineUnary({ name: "round", expr: same("H.roundHalfEven(a)"), jvp: (x) => zerosFor(x) }),
+  trunc: defineUnary({ name: "trunc", expr: same("Math.trunc(a)"), jvp: (x) => zerosFor(x) }),
+  exp: defineUnary({ name: "exp", expr: same("Math.exp(a)"), jvp: (_x, t, y) => mul(t, y) }),
+  log: defineUnary({ name: "log", expr: same("Math.log(a)"), jvp: (x, t) => div(t, x) }),
+  expm1: defineUnary({ name: "expm1", expr: same("Math.expm1(a)"), jvp: (_x, t, y) => mul(t, add(y, 1)) }),
+  log1p: defineUnary({ name: "log1p", expr: same("Math.log1p(a)"), jvp: (x, t) => div(t, add(x, 1)) }),
+  sin: defineUnary({ name: "sin", expr: same("Math.sin(a)"), jvp: (x, t) => mul(t, cos(x)) }),
+  cos: defineUnary({ name: "cos", expr: same("Math.cos(a)"), jvp: (x, t) => neg(mul(t, sin(x))) }),
+  tanh: defineUnary({ name: "tanh", expr: same("Math.tanh(a)"), jvp: (_x, t, y) => mul(t, sub(1, mul(y, y))) }),
+  sqrt: defineUnary({ name: "sqrt", expr: same("Math.sqrt(a)"), jvp: (_x, t, y) => div(t, mul(y, 2)) }),
+  rsqrt: defineUnary({ name: "rsqrt", expr: same("1 / Math.sqrt(a)"), jvp: (x, t, y) => mul(t, mul(div(y, x), -0.5)) }),
+  abs: defineUnary({ name: "abs", expr: same("Math.abs(a)"), jvp: (x, t) => mul(t, sign(x)) }),
+  erf: defineUnary({ name: "erf", expr: same("H.erf(a)"), jvp: (x, t) => mul(t, mul(exp(neg(mul(x, x))), 2 / SQRT_PI)) }),
+  erfinv: defineUnary({ name: "erf_inv", expr: same("H.erfinv(a)"), jvp: (_x, t, y) => mul(t, mul(exp(mul(y, y)), SQRT_PI / 2)) }),
+  logistic: defineUnary({
+    name: "logistic",
+    expr: same("a >= 0 ? 1 / (1 + Math.exp(-a)) : Math.exp(a) / (1 + Math.exp(a))"),
+    jvp: (_x, t, y) => mul(t, mul(y, sub(1, y))),
+  }),
+  isFinite: defineUnary({ name: "is_finite", expr: same("Number.isFinite(a) ? 1 : 0"), outDtype: "bool" }),
+  not: defineUnary({ name: "not", expr: (d) => (d === "bool" ? "a ? 0 : 1" : "~a") }),
+};
+
+interface BinaryDef {
+  name: string;
+  expr: Expr;
+  /** Output tangent; either tangent may be null (zero). `shape` is the output shape. */
+  jvp?: (x: Tensor, y: Tensor, tx: Tensor | null, ty: Tensor | null, out: Tensor) => Tensor | null;
+  /** Cotangents of x and y given which one is the unknown linear input. */
+  transpose?: (ct: Tensor, x: Tensor | UndefPrimal, y: Tensor | UndefPrimal) => [Tensor | null, Tensor | null];
+  outDtype?: DType;
+}
+
+function defineBinary(def: BinaryDef): Primitive<null> {
+  const prim: Primitive<null> = definePrimitive<null>({
+    name: def.name,
+    abstractEval: (avals) => [elementwiseAval(def.name, avals, def.outDtype)],
+    impl: ([x, y], _p, [o]) => [mapElementwise(def.expr(x!.dtype), [x!, y!], allocate(o!.dtype, o!.size), o!.shape)],
+    ...(def.jvp && {
+      jvp: ([x, y], [tx, ty]) => {
+        const out = bind1(prim, [x!, y!], null);
+        const t = def.jvp!(x!, y!, tx ?? null, ty ?? null, out);
+        return [[out], [t === null ? null : toShape(t, out.shape)]];
+      },
+    }),
+    ...(def.transpose && {
+      transpose: ([ct], [x, y]) => {
+        if (ct === null) return [null, null];
+        const [cx, cy] = def.transpose!(ct, x!, y!);
+        return [cx && sumToShape(cx, avalOf(x!).shape), cy && sumToShape(cy, avalOf(y!).shape)];
+      },
+    }),
+    batch: (args, dims, params) => batchElementwise(prim)(args, dims, params),
+  });
+  return prim;
+}
+
+function avalOf(x: Tensor | UndefPrimal): ShapedArray {
+  return x instanceof UndefPrimal ? x.aval : x.aval;
+}
+
+function zerosFor(x: Tensor): Tensor {
+  return broadcastTo(scalar(0, x.dtype), x.shape);
+}
+
+/** 0.5 where x and y tie at the output, 1 where only x attains it, else 0 (JAX's balanced max/min rule). */
+function balancedChoice(x: Tensor, out: Tensor, y: Tensor): Tensor {
+  const one = scalar(1, x.dtype);
+  const half = scalar(0.5, x.dtype);
+  const zero = scalar(0, x.dtype);
+  return where(equal(x, out), where(equal(y, out), half, one), zero);
+}
+
+const chooserJvp = (x: Tensor, y: Tensor, tx: Tensor | null, ty: Tensor | null, out: Tensor): Tensor | null => {
+  const a = tx && mul(tx, balancedChoice(x, out, y));
+  const b = ty && mul(ty, balancedChoice(y, out, x));
+  return a && b ? add(a, b) : (a ?? b);
+};
+
+const intMul: Expr = (d) => (d === "int32" || d === "uint32" ? "Math.imul(a, b)" : d === "bool" ? "a & b" : "a * b");
+const shiftGuard = (op: string): Expr => () => `b >= 32 ? 0 : a ${op} b`;
+
+/** Elementwise binary primitives, by name. */
+export const binaryPrims = {
+  add: defineBinary({
+    name: "add",
+    expr: (d) => (d === "bool" ? "a | b" : "a + b"),
+    jvp: (_x, _y, tx, ty) => (tx && ty ? add(tx, ty) : (tx ?? ty)),
+    transpose: (ct, x, y) => [x instanceof UndefPrimal ? ct : null, y instanceof UndefPrimal ? ct : null],
+  }),
+  sub: defineBinary({
+    name: "sub",
+    expr: same("a - b"),
+    jvp: (_x, _y, tx, ty) => (tx && ty ? sub(tx, ty) : (tx ?? (ty && neg(ty)))),
+    transpose: (ct, x, y) => [x instanceof UndefPrimal ? ct : null, y instanceof UndefPrimal ? neg(ct) : null],
+  }),
+  mul: defineBinary({
+    name: "mul",
+    expr: intMul,
+    jvp: (x, y, tx, ty) => {
+      const a = tx && mul(tx, y);
+      const b = ty && mul(x, ty);
+      return a && b ? add(a, b) : (a ?? b);
+    },
+    transpose: (ct, x, y) => {
+      if (x instanceof UndefPrimal && y instanceof UndefPrimal) throw new DriftError("mul", "transpose of a product of two linear values");
+      return x instanceof UndefPrimal ? [mul(ct, y as Tensor), null] : [null, mul(x, ct)];
+    },
+  }),
+  div: defineBinary({
+    name: "div",
+    expr: same("a / b"),
+    jvp: (_x, y, tx, ty, out) => {
+      const a = tx && div(tx, y);
+      const b = ty && neg(mul(ty, div(out, y)));
+      return a && b ? add(a, b) : (a ?? b);
+    },
+    transpose: (ct, x, y) => {
+      if (y instanceof UndefPrimal) throw new DriftError("div", "transpose with respect to the divisor (div is not linear in it)");
+      return [x instanceof UndefPrimal ? div(ct, y) : null, null];
+    },
+  }),
+  max: defineBinary({ name: "max", expr: same("(a > b || a !== a) ? a : b"), jvp: chooserJvp }),
+  min: defineBinary({ name: "min", expr: same("(a < b || a !== a) ? a : b"), jvp: chooserJvp }),
+  pow: defineBinary({
+    name: "pow",
+    expr: same("Math.pow(a, b)"),
+    jvp: (x, y, tx, ty, out) => {
+      const zero = scalar(0, x.dtype);
+      // d/dx x^y = y x^(y-1), taken as 0 where y == 0 (so 0^0 has derivative 0, not NaN).
+      const a = tx && mul(tx, where(equal(y, zero), zero, mul(y, pow(x, sub(y, 1)))));
+      // d/dy x^y = x^y log x, taken as 0 where x == 0.
+      const b = ty && mul(ty, where(equal(x, zero), zero, mul(out, log(where(equal(x, zero), scalar(1, x.dtype), x)))));
+      return a && b ? add(a, b) : (a ?? b);
+    },
+  }),
+  rem: defineBinary({
+    name: "rem",
+    expr: (d) => (isFloat(d) ? "a % b" : "b === 0 ? 0 : a % b"),
+    jvp: (x, y, tx, ty) => {
+      const b = ty && neg(mul(ty, trunc(div(x, y))));
+      return tx && b ? add(tx, b) : (tx ?? b);
+    },
+  }),
+  and: defineBinary({ name: "and", expr: same("a & b") }),
+  or: defineBinary({ name: "or", expr: same("a | b") }),
+  xor: defineBinary({ name: "xor", expr: same("a ^ b") }),
+  shiftLeft: defineBinary({ name: "shift_left", expr: shiftGuard("<<") }),
+  shiftRightLogical: defineBinary({ name: "shift_right_logical", expr: shiftGuard(">>>") }),
+  lt: defineBinary({ name: "lt", expr: same("a < b ? 1 : 0"), outDtype: "bool" }),
+  le: defineBinary({ name: "le", expr: same("a <= b ? 1 : 0"), outDtype: "bool" }),
+  gt: defineBinary({ name: "gt", expr: same("a > b ? 1 : 0"), outDtype: "bool" }),
+  ge: defineBinary({ name: "ge", expr: same("a >= b ? 1 : 0"), outDtype: "bool" }),
+  eq: defineBinary({ name: "eq", expr: same("a === b ? 1 : 0"), outDtype: "bool" }),
+  ne: defineBinary({ name: "ne", expr: same("a !== b ? 1 : 0"), outDtype: "bool" }),
+};
+
+/** select(pred, onTrue, onFalse) with broadcasting: the primitive behind `where`. */
+export const selectPrim: Primitive<null> = definePrimitive<null>({
+  name: "select",
+  abstractEval([p, t, f]) {
+    if (p!.dtype !== "bool") throw new DriftError("where", `condition must be bool; got ${p!.dtype}`);
+    const v = elementwiseAval("where", [t!, f!]);
+    return [new ShapedArray(broadcastShapes("where", p!.shape, v.shape), v.dtype, v.weakType)];
+  },
+  impl: ([p, t, f], _p, [o]) => [mapElementwise("a ? b : c", [p!, t!, f!], allocate(o!.dtype, o!.size), o!.shape)],
+  jvp([p, t, f], [, tt, tf]) {
+    const out = bind1(selectPrim, [p!, t!, f!], null);
+    const zero = scalar(0, out.dtype);
+    const tOut = tt || tf ? toShape(bind1(selectPrim, [p!, tt ?? zero, tf ?? zero], null), out.shape) : null;
+    return [[out], [tOut]];
+  },
+  transpose([ct], [p, t, f]) {
+    if (ct === null) return [null, null, null];
+    if (p instanceof UndefPrimal) throw new DriftError("where", "transpose with respect to the condition");
+    const zero = scalar(0, ct.dtype);
+    return [
+      null,
+      t instanceof UndefPrimal ? sumToShape(bind1(selectPrim, [p!, ct, zero], null), t.aval.shape) : null,
+      f instanceof UndefPrimal ? sumToShape(bind1(selectPrim, [p!, zero, ct], null), f.aval.shape) : null,
+    ];
+  },
+  batch: (args, dims, params) => batchElementwise(selectPrim)(args, dims, params),
+});
+
+type Kind = "arith" | "float" | "compare" | "bitwise" | "logical";
+
+/** Applies a binary primitive after JAX-style promotion of the operands. */
+function binary(prim: Primitive<null>, x: ArrayLike, y: ArrayLike, op: string, kind: Kind): Tensor {
+  let a = asTensor(x, op, "x");
+  let b = asTensor(y, op, "y");
+  let dtype = promoteTypes(a.dtype, a.weakType, b.dtype, b.weakType);
+  if (kind === "float" && !isFloat(dtype)) dtype = "float32";
+  if (kind === "logical") dtype = "bool";
+  if (kind === "bitwise" && isFloat(dtype))
+    throw new DriftError(op, `needs integer or bool operands; got ${a.dtype} and ${b.dtype}`);
+  const weak = a.weakType && b.weakType;
+  a = convert(a, dtype, weak);
+  b = convert(b, dtype, weak);
+  return bind1(prim, [a, b], null);
+}
+
+/** Applies a unary primitive; `float` ops convert integer and bool input to float32 first. */
+function unary(prim: Primitive<null>, x: ArrayLike, op: string, float: boolean): Tensor {
+  let a = asTensor(x, op);
+  if (float && !isFloat(a.dtype)) a = convert(a, "float32", a.weakType);
+  return bind1(prim, [a], null);
+}
+
+/** x + y with broadcasting. */
+export const add = (x: ArrayLike, y: ArrayLike): Tensor => binary(binaryPrims.add, x, y, "add", "arith");
+/** x − y with broadcasting. */
+export const sub = (x: ArrayLike, y: ArrayLike): Tensor => binary(binaryPrims.sub, x, y, "subtract", "arith");
+/** x · y with broadcasting. */
+export const mul = (x: ArrayLike, y: ArrayLike): Tensor => binary(binaryPrims.mul, x, y, "multiply", "arith");
+/** True division x / y (integer inputs give float32). */
+export const div = (x: ArrayLike, y: ArrayLike): Tensor => binary(binaryPrims.div, x, y, "divide", "float");
+/** x ** y. */
+export const pow = (x: ArrayLike, y: ArrayLike): Tensor => binary(binaryPrims.pow, x, y, "power", "arith");
+/** Remainder with the sign of x (C fmod, as `lax.rem`). */
+export const rem = (x: ArrayLike, y: ArrayLike): Tensor => binary(binaryPrims.rem, x, y, "rem", "arith");
+/** Elementwise maximum (NaN propagates). */
+export const maximum = (x: ArrayLike, y: ArrayLike): Tensor => binary(binaryPrims.max, x, y, "maximum", "arith");
+/** Elementwise minimum (NaN propagates). */
+export const minimum = (x: ArrayLike, y: ArrayLike): Tensor => binary(binaryPrims.min, x, y, "minimum", "arith");
+/** x > y. */
+export const greater = (x: ArrayLike, y: ArrayLike): Tensor => binary(binaryPrims.gt, x, y, "greater", "compare");
+/** x >= y. */
+export const greaterEqual = (x: ArrayLike, y: ArrayLike): Tensor => binary(binaryPrims.ge, x, y, "greaterEqual", "compare");
+/** x < y. */
+export const less = (x: ArrayLike, y: ArrayLike): Tensor => binary(binaryPrims.lt, x, y, "less", "compare");
+/** x <= y. */
+export const lessEqual = (x: ArrayLike, y: ArrayLike): Tensor => binary(binaryPrims.le, x, y, "lessEqual", "compare");
+/** x == y. */
+export const equal = (x: ArrayLike, y: ArrayLike): Tensor => binary(binaryPrims.eq, x, y, "equal", "compare");
+/** x != y. */
+export const notEqual = (x: ArrayLike, y: ArrayLike): Tensor => binary(binaryPrims.ne, x, y, "notEqual", "compare");
+/** Logical and of truth values. */
+export const logicalAnd = (x: ArrayLike, y: ArrayLike): Tensor => binary(binaryPrims.and, x, y, "logicalAnd", "logical");
+/** Logical or of truth values. */
+export const logicalOr = (x: ArrayLike, y: ArrayLike): Tensor => binary(binaryPrims.or, x, y, "logicalOr", "logical");
+/** Logical xor of truth values. */
+export const logicalXor = (x: ArrayLike, y: ArrayLike): Tensor => binary(binaryPrims.xor, x, y, "logicalXor", "logical");
+/** Bitwise and of integers. */
+export const bitwiseAnd = (x: ArrayLike, y: ArrayLike): Tensor => binary(binaryPrims.and, x, y, "bitwiseAnd", "bitwise");
+/** Bitwise or of integers. */
+export const bitwiseOr = (x: ArrayLike, y: ArrayLike): Tensor => binary(binaryPrims.or, x, y, "bitwiseOr", "bitwise");
+/** Bitwise xor of integers. */
+export const bitwiseXor = (x: ArrayLike, y: ArrayLike): Tensor => binary(binaryPrims.xor, x, y, "bitwiseXor", "bitwise");
+/** x << y (0 for shifts of 32 or more). */
+export const shiftLeft = (x: ArrayLike, y: ArrayLike): Tensor => binary(binaryPrims.shiftLeft, x, y, "shiftLeft", "bitwise");
+/** Logical x >>> y (0 for shifts of 32 or more). */
+export const shiftRightLogical = (x: ArrayLike, y: ArrayLike): Tensor =>
+  binary(binaryPrims.shiftRightLogical, x, y, "shiftRightLogical", "bitwise");
+
+/** −x. */
+export const neg = (x: ArrayLike): Tensor => unary(unaryPrims.neg, x, "negative", false);
+/** −1, 0 or 1 by sign (NaN stays NaN). */
+export const sign = (x: ArrayLike): Tensor => unary(unaryPrims.sign, x, "sign", false);
+/** Largest integer ≤ x. */
+export const floor = (x: ArrayLike): Tensor => unary(unaryPrims.floor, x, "floor", true);
+/** Smallest integer ≥ x. */
+export const ceil = (x: ArrayLike): Tensor => unary(unaryPrims.ceil, x, "ceil", true);
+/** Round half to even. */
+export const round = (x: ArrayLike): Tensor => unary(unaryPrims.round, x, "round", true);
+/** Round toward zero. */
+export const trunc = (x: ArrayLike): Tensor => unary(unaryPrims.trunc, x, "trunc", true);
+/** eˣ. */
+export const exp = (x: ArrayLike): Tensor => unary(unaryPrims.exp, x, "exp", true);
+/** Natural logarithm. */
+export const log = (x: ArrayLike): Tensor => unary(unaryPrims.log, x, "log", true);
+/** eˣ − 1, accurate near 0. */
+export const expm1 = (x: ArrayLike): Tensor => unary(unaryPrims.expm1, x, "expm1", true);
+/** log(1 + x), accurate near 0. */
+export const log1p = (x: ArrayLike): Tensor => unary(unaryPrims.log1p, x, "log1p", true);
+/** Sine. */
+export const sin = (x: ArrayLike): Tensor => unary(unaryPrims.sin, x, "sin", true);
+/** Cosine. */
+export const cos = (x: ArrayLike): Tensor => unary(unaryPrims.cos, x, "cos", true);
+/** Hyperbolic tangent. */
+export const tanh = (x: ArrayLike): Tensor => unary(unaryPrims.tanh, x, "tanh", true);
+/** Square root. */
+export const sqrt = (x: ArrayLike): Tensor => unary(unaryPrims.sqrt, x, "sqrt", true);
+/** 1 / √x. */
+export const rsqrt = (x: ArrayLike): Tensor => unary(unaryPrims.rsqrt, x, "rsqrt", true);
+/** |x|. */
+export const abs = (x: ArrayLike): Tensor => unary(unaryPrims.abs, x, "abs", false);
+/** The error function. */
+export const erf = (x: ArrayLike): Tensor => unary(unaryPrims.erf, x, "erf", true);
+/** The inverse error function on (−1, 1). */
+export const erfinv = (x: ArrayLike): Tensor => unary(unaryPrims.erfinv, x, "erfinv", true);
+/** The logistic sigmoid 1 / (1 + e⁻ˣ), stable for large |x|. */
+export const sigmoid = (x: ArrayLike): Tensor => unary(unaryPrims.logistic, x, "sigmoid", true);
+/** True where x is neither infinite nor NaN. */
+export const isfinite = (x: ArrayLike): Tensor => unary(unaryPrims.isFinite, x, "isfinite", false);
+/** Logical not. */
+export const logicalNot = (x: ArrayLike): Tensor => bind1(unaryPrims.not, [convert(asTensor(x, "logicalNot"), "bool")], null);
+/** Bitwise not of integers. */
+export const bitwiseNot = (x: ArrayLike): Tensor => unary(unaryPrims.not, x, "bitwiseNot", false);
+/** x². */
+export const square = (x: ArrayLike): Tensor => {
+  const a = asTensor(x, "square");
+  return mul(a, a);
+};
+/** log(1 + eˣ), computed stably as max(x, 0) + log1p(e^−|x|). */
+export const softplus = (x: ArrayLike): Tensor => {
+  const a = unary(unaryPrims.abs, x, "softplus", true);
+  const xf = convert(asTensor(x, "softplus"), a.dtype, a.weakType);
+  return add(maximum(xf, 0), log1p(exp(neg(a))));
+};
+/** min(max(x, lo), hi); either bound may be omitted with `undefined`. */
+export const clip = (x: ArrayLike, lo?: ArrayLike, hi?: ArrayLike): Tensor => {
+  let out = asTensor(x, "clip");
+  if (lo !== undefined && lo !== null) out = maximum(out, lo);
+  if (hi !== undefined && hi !== null) out = minimum(out, hi);
+  return out;
+};
+
+/** Picks `x` where `condition` is true and `y` elsewhere, with broadcasting. */
+export function where(condition: ArrayLike, x: ArrayLike, y: ArrayLike): Tensor {
+  const c = convert(asTensor(condition, "where", "condition"), "bool");
+  let a = asTensor(x, "where", "x");
+  let b = asTensor(y, "where", "y");
+  const dtype = promoteTypes(a.dtype, a.weakType, b.dtype, b.weakType);
+  const weak = a.weakType && b.weakType;
+  a = convert(a, dtype, weak);
+  b = convert(b, dtype, weak);
+  return bind1(selectPrim, [c, a, b], null);
+}
+
+/** Checks that `x` has shape `shape`, for ops that need it. */
+export function expectShape(op: string, arg: string, x: Tensor, shape: readonly number[]): void {
+  if (!shapesEqual(x.shape, shape)) throw new DriftError(op, `${arg} has shape ${fmtShape(x.shape)}; expected ${fmtShape(shape)}`);
+}

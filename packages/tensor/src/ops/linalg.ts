@@ -1,0 +1,259 @@
+// Batched matmul primitive (with transposed layouts) and matmul, dot, tensordot, einsum, outer on top of it.
+import { DriftError, fmtShape } from "../errors.ts";
+import { type TypedArray, allocate, promoteTypes } from "../dtype.ts";
+import { broadcastShapes, normAxis, shapesEqual, sizeOf } from "../shape.ts";
+import { type Primitive, ShapedArray, type Tensor, UndefPrimal, bind1, definePrimitive } from "../core/tensor.ts";
+import { type ArrayLike, asTensor, convert } from "./coerce.ts";
+import { add, mul } from "./elementwise.ts";
+import { broadcastInDimPrim, broadcastTo, moveaxis, reshape, transpose } from "./movement.ts";
+import { sum } from "./reduce.ts";
+
+/** Layout flags: `transA` means a is stored [..., k, m]; `transB` means b is stored [..., n, k]. */
+export interface MatmulParams {
+  transA: boolean;
+  transB: boolean;
+}
+
+/** Dimensions (m, k, n) of op(a)·op(b) from stored shapes. */
+function mkn(a: readonly number[], b: readonly number[], p: MatmulParams): [number, number, number, number] {
+  const ra = a.length;
+  const rb = b.length;
+  const m = p.transA ? a[ra - 1]! : a[ra - 2]!;
+  const k = p.transA ? a[ra - 2]! : a[ra - 1]!;
+  const kb = p.transB ? b[rb - 1]! : b[rb - 2]!;
+  const n = p.transB ? b[rb - 2]! : b[rb - 1]!;
+  return [m, k, kb, n];
+}
+
+/** Reference kernel: one (m×k)·(k×n) product with float64 accumulation; transposed B is repacked first. */
+function matmulReference(A: TypedArray, aOff: number, B: TypedArray, bOff: number, m: number, k: number, n: number, p: MatmulParams, out: TypedArray, oOff: number): void {
+  let Bn = B;
+  let bBase = bOff;
+  if (p.transB) {
+    Bn = new Float64Array(k * n);
+    for (let j = 0; j < n; j++) for (let q = 0; q < k; q++) Bn[q * n + j] = B[bOff + j * k + q]!;
+    bBase = 0;
+  }
+  const acc = new Float64Array(n);
+  for (let i = 0; i < m; i++) {
+    acc.fill(0);
+    for (let q = 0; q < k; q++) {
+      const aiq = p.transA ? A[aOff + q * m + i]! : A[aOff + i * k + q]!;
+      const row = bBase + q * n;
+      for (let j = 0; j < n; j++) acc[j] += aiq * Bn[row + j]!;
+    }
+    for (let j = 0; j < n; j++) out[oOff + i * n + j] = acc[j]!;
+  }
+}
+
+/** Kernel used for float32 products; replaceable by a faster backend kernel (see `setFloat32Matmul`). */
+type MatmulKernel = (a: Float32Array, b: Float32Array, batch: number, m: number, k: number, n: number, p: MatmulParams) => Float32Array;
+let float32Kernel: MatmulKernel | null = null;
+
+/** Installs the kernel that computes float32 batched products (the wasm backend registers one). */
+export function setFloat32Matmul(kernel: MatmulKernel | null): void {
+  float32Kernel = kernel;
+}
+
+/** matmul: batched op(a)·op(b) over equal leading batch dims. */
+export const matmulPrim: Primitive<MatmulParams> = definePrimitive<MatmulParams>({
+  name: "matmul",
+  abstractEval([a, b], p) {
+    if (a!.dtype !== b!.dtype) throw new DriftError("matmul", `operands must share a dtype; got ${a!.dtype} and ${b!.dtype}`);
+    if (a!.ndim < 2 || b!.ndim < 2 || a!.ndim !== b!.ndim || !shapesEqual(a!.shape.slice(0, -2), b!.shape.slice(0, -2)))
+      throw new DriftError("matmul", `batch dimensions differ: a is ${fmtShape(a!.shape)}, b is ${fmtShape(b!.shape)}`);
+    const [m, k, kb, n] = mkn(a!.shape, b!.shape, p);
+    if (k !== kb) throw new DriftError("matmul", `inner dimensions differ: a is ${fmtShape(a!.shape)}, b is ${fmtShape(b!.shape)}`);
+    return [new ShapedArray([...a!.shape.slice(0, -2), m, n], a!.dtype, a!.weakType && b!.weakType)];
+  },
+  impl([a, b], p, [o]) {
+    const [m, k, , n] = mkn(a!.shape, b!.shape, p);
+    const batch = sizeOf(a!.shape.slice(0, -2));
+    if (o!.dtype === "float32" && float32Kernel) return [float32Kernel(a!.buf as Float32Array, b!.buf as Float32Array, batch, m, k, n, p)];
+    const out = allocate(o!.dtype, o!.size);
+    for (let t = 0; t < batch; t++) matmulReference(a!.buf, t * m * k, b!.buf, t * k * n, m, k, n, p, out, t * m * n);
+    return [out];
+  },
+  jvp([a, b], [ta, tb], p) {
+    const out = bind1(matmulPrim, [a!, b!], p);
+    const x = ta && bind1(matmulPrim, [ta, b!], p);
+    const y = tb && bind1(matmulPrim, [a!, tb], p);
+    return [[out], [x && y ? add(x, y) : (x ?? y)]];
+  },
+  transpose([ct], [a, b], p) {
+    if (!ct) return [null, null];
+    let ca: Tensor | null = null;
+    let cb: Tensor | null = null;
+    // C = op(A)·op(B): d op(A) = dC·op(B)ᵀ and d op(B) = op(A)ᵀ·dC, written back in each operand's stored layout.
+    if (a instanceof UndefPrimal) {
+      const B = b as Tensor;
+      ca = p.transA
+        ? bind1(matmulPrim, [B, ct], { transA: p.transB, transB: true })
+        : bind1(matmulPrim, [ct, B], { transA: false, transB: !p.transB });
+    }
+    if (b instanceof UndefPrimal) {
+      const A = a as Tensor;
+      cb = p.transB
+        ? bind1(matmulPrim, [ct, A], { transA: true, transB: p.transA })
+        : bind1(matmulPrim, [A, ct], { transA: !p.transA, transB: false });
+    }
+    return [ca, cb];
+  },
+  batch([a, b], [da, db], p, size) {
+    const front = (x: Tensor, d: number | null | undefined): Tensor =>
+      d === null || d === undefined
+        ? bind1(broadcastInDimPrim, [x], { shape: [size, ...x.shape], dims: x.shape.map((_, i) => i + 1) })
+        : moveaxis(x, d, 0);
+    return [[bind1(matmulPrim, [front(a!, da), front(b!, db)], p)], [0]];
+  },
+});
+
+function promotePair(op: string, x: ArrayLike, y: ArrayLike): [Tensor, Tensor] {
+  const a = asTensor(x, op, "a");
+  const b = asTensor(y, op, "b");
+  const dtype = promoteTypes(a.dtype, a.weakType, b.dtype, b.weakType);
+  return [convert(a, dtype), convert(b, dtype)];
+}
+
+/** Matrix product with numpy semantics: 1-D operands are promoted and squeezed, leading dims broadcast. */
+export function matmul(x: ArrayLike, y: ArrayLike): Tensor {
+  let [a, b] = promotePair("matmul", x, y);
+  if (a.ndim === 0 || b.ndim === 0) throw new DriftError("matmul", `operands must be at least 1-D; got a ${fmtShape(a.shape)}, b ${fmtShape(b.shape)}`);
+  const aVec = a.ndim === 1;
+  const bVec = b.ndim === 1;
+  const origA = a.shape;
+  const origB = b.shape;
+  if (aVec) a = reshape(a, [1, a.shape[0]!]);
+  if (bVec) b = reshape(b, [b.shape[0]!, 1]);
+  if (a.shape[a.ndim - 1] !== b.shape[b.ndim - 2])
+    throw new DriftError("matmul", `inner dimensions differ: a is ${fmtShape(origA)}, b is ${fmtShape(origB)}`);
+  const batch = broadcastShapes("matmul", a.shape.slice(0, -2), b.shape.slice(0, -2));
+  a = broadcastTo(a, [...batch, ...a.shape.slice(-2)]);
+  b = broadcastTo(b, [...batch, ...b.shape.slice(-2)]);
+  let out = bind1(matmulPrim, [a, b], { transA: false, transB: false });
+  if (aVec || bVec) {
+    const shape = [...batch];
+    if (!aVec) shape.push(out.shape[out.ndim - 2]!);
+    if (!bVec) shape.push(out.shape[out.ndim - 1]!);
+    out = reshape(out, shape);
+  }
+  return out;
+}
+
+/** Contracts `axes` of a with `axes` of b (a number n means a's last n with b's first n). */
+export function tensordot(x: ArrayLike, y: ArrayLike, axes: number | readonly [readonly number[], readonly number[]] = 2): Tensor {
+  const [a, b] = promotePair("tensordot", x, y);
+  let ax: number[];
+  let bx: number[];
+  if (typeof axes === "number") {
+    ax = Array.from({ length: axes }, (_, i) => a.ndim - axes + i);
+    bx = Array.from({ length: axes }, (_, i) => i);
+  } else {
+    ax = axes[0].map((i) => normAxis("tensordot", i, a.ndim, "axes"));
+    bx = axes[1].map((i) => normAxis("tensordot", i, b.ndim, "axes"));
+  }
+  if (ax.length !== bx.length) throw new DriftError("tensordot", `axes lists differ in length: [${ax}] vs [${bx}]`);
+  ax.forEach((i, j) => {
+    if (a.shape[i] !== b.shape[bx[j]!])
+      throw new DriftError("tensordot", `contracted sizes differ: a axis ${i} is ${a.shape[i]}, b axis ${bx[j]} is ${b.shape[bx[j]!]}`);
+  });
+  const aFree = a.shape.map((_, i) => i).filter((i) => !ax.includes(i));
+  const bFree = b.shape.map((_, i) => i).filter((i) => !bx.includes(i));
+  const k = sizeOf(ax.map((i) => a.shape[i]!));
+  const a2 = reshape(transpose(a, [...aFree, ...ax]), [sizeOf(aFree.map((i) => a.shape[i]!)), k]);
+  const b2 = reshape(transpose(b, [...bx, ...bFree]), [k, sizeOf(bFree.map((i) => b.shape[i]!))]);
+  const out = bind1(matmulPrim, [a2, b2], { transA: false, transB: false });
+  return reshape(out, [...aFree.map((i) => a.shape[i]!), ...bFree.map((i) => b.shape[i]!)]);
+}
+
+/** numpy dot: products of scalars, inner product of vectors, matmul for ≤2-D, else a sum over a's last and b's second-last axis. */
+export function dot(x: ArrayLike, y: ArrayLike): Tensor {
+  const [a, b] = promotePair("dot", x, y);
+  if (a.ndim === 0 || b.ndim === 0) return mul(a, b);
+  if (b.ndim <= 2) {
+    if (a.shape[a.ndim - 1] !== b.shape[Math.max(0, b.ndim - 2)])
+      throw new DriftError("dot", `inner dimensions differ: a is ${fmtShape(a.shape)}, b is ${fmtShape(b.shape)}`);
+    return matmul(a, b);
+  }
+  return tensordot(a, b, [[a.ndim - 1], [b.ndim - 2]]);
+}
+
+/** Outer product of two vectors (inputs are flattened). */
+export function outer(x: ArrayLike, y: ArrayLike): Tensor {
+  const [a, b] = promotePair("outer", x, y);
+  return mul(reshape(a, [-1, 1]), reshape(b, [1, -1]));
+}
+
+interface Operand {
+  x: Tensor;
+  letters: string;
+}
+
+/**
+ * Einstein summation over one or more operands, e.g. `einsum("bij,bjk->bik", a, b)`. Each letter names an
+ * axis; letters missing from the output are summed. Contractions go through the batched matmul primitive.
+ */
+export function einsum(subscripts: string, ...operands: ArrayLike[]): Tensor {
+  const spec = subscripts.replace(/\s+/g, "");
+  if (spec.includes(".")) throw new DriftError("einsum", `ellipsis ("...") is not supported; got "${subscripts}"`);
+  const [lhs, rhsGiven] = spec.split("->") as [string, string | undefined];
+  const inputs = lhs.split(",");
+  if (inputs.length !== operands.length)
+    throw new DriftError("einsum", `"${subscripts}" names ${inputs.length} operands but ${operands.length} were given`);
+  const sizes = new Map<string, number>();
+  const ops: Operand[] = inputs.map((letters, i) => {
+    const x = asTensor(operands[i], "einsum", `operand ${i}`);
+    if (!/^[a-zA-Z]*$/.test(letters)) throw new DriftError("einsum", `subscripts must be letters; got "${letters}"`);
+    if (letters.length !== x.ndim)
+      throw new DriftError("einsum", `operand ${i} has shape ${fmtShape(x.shape)} but subscripts "${letters}" name ${letters.length} axes`);
+    if (new Set(letters).size !== letters.length) throw new DriftError("einsum", `repeated index within operand ${i} ("${letters}") is not supported`);
+    [...letters].forEach((c, j) => {
+      const d = x.shape[j]!;
+      const prev = sizes.get(c);
+      if (prev !== undefined && prev !== d) throw new DriftError("einsum", `index "${c}" has size ${prev} in one operand and ${d} in operand ${i}`);
+      sizes.set(c, d);
+    });
+    return { x, letters };
+  });
+  const counts = new Map<string, number>();
+  for (const o of ops) for (const c of o.letters) counts.set(c, (counts.get(c) ?? 0) + 1);
+  const out = rhsGiven ?? [...counts.keys()].filter((c) => counts.get(c) === 1).sort().join("");
+  for (const c of out) if (!sizes.has(c)) throw new DriftError("einsum", `output index "${c}" does not appear in any input`);
+  let acc = ops[0]!;
+  for (let i = 1; i < ops.length; i++) {
+    const later = ops.slice(i + 1).map((o) => o.letters).join("") + out;
+    acc = contractPair(acc, ops[i]!, later);
+  }
+  const summed = [...acc.letters].map((c, i) => (out.includes(c) ? -1 : i)).filter((i) => i >= 0);
+  let x = summed.length ? sum(acc.x, summed) : acc.x;
+  const remaining = [...acc.letters].filter((c) => out.includes(c));
+  return transpose(
+    x,
+    [...out].map((c) => remaining.indexOf(c)),
+  );
+}
+
+/** Contracts two operands, keeping letters needed by `keep` (the output and operands still to come). */
+function contractPair(A: Operand, B: Operand, keep: string): Operand {
+  // Sum away letters private to one operand and not needed later.
+  const reduceOwn = (o: Operand, other: string): Operand => {
+    const drop = [...o.letters].map((c, i) => (!other.includes(c) && !keep.includes(c) ? i : -1)).filter((i) => i >= 0);
+    if (!drop.length) return o;
+    return { x: sum(o.x, drop), letters: [...o.letters].filter((_, i) => !drop.includes(i)).join("") };
+  };
+  const a = reduceOwn(A, B.letters);
+  const b = reduceOwn(B, a.letters);
+  const batch = [...a.letters].filter((c) => b.letters.includes(c) && keep.includes(c));
+  const contract = [...a.letters].filter((c) => b.letters.includes(c) && !keep.includes(c));
+  const aFree = [...a.letters].filter((c) => !b.letters.includes(c));
+  const bFree = [...b.letters].filter((c) => !a.letters.includes(c));
+  const dim = (c: string): number => (a.letters.includes(c) ? a.x.shape[a.letters.indexOf(c)]! : b.x.shape[b.letters.indexOf(c)]!);
+  const size = (cs: string[]): number => cs.reduce((n, c) => n * dim(c), 1);
+  const order = (o: Operand, cs: string[]) => cs.map((c) => o.letters.indexOf(c));
+  const [ax, bx] = promotePair("einsum", a.x, b.x);
+  const a3 = reshape(transpose(ax, order(a, [...batch, ...aFree, ...contract])), [size(batch), size(aFree), size(contract)]);
+  const b3 = reshape(transpose(bx, order(b, [...batch, ...contract, ...bFree])), [size(batch), size(contract), size(bFree)]);
+  const c = bind1(matmulPrim, [a3, b3], { transA: false, transB: false });
+  const dims = [...batch, ...aFree, ...bFree];
+  return { x: reshape(c, dims.map(dim)), letters: dims.join("") };
+}
