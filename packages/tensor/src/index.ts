@@ -1,7 +1,8 @@
 // @drift/tensor: arrays, numpy-style ops, PRNG keys, pytrees and composable transformations.
 import * as np from "./numpy.ts";
 import * as tree from "./tree.ts";
-export { np, tree };
+import * as random from "./random/random.ts";
+export { np, tree, random };
 export { Tensor as Array, ShapedArray } from "./core/tensor.ts";
 export { DriftError, ConcretizationError } from "./errors.ts";
 export type { DType, TypedArray } from "./dtype.ts";

@@ -20,3 +20,4 @@ export { convert as astype } from "./ops/coerce.ts";
 export type { ArrayLike } from "./ops/coerce.ts";
 export { Tensor as Array } from "./core/tensor.ts";
 export type { DType } from "./dtype.ts";
+export { argsort, sort } from "./ops/sort.ts";

@@ -8,7 +8,6 @@ import {
   f32,
   f64,
   i32,
-  i64,
   relaxedSimdAvailable,
   v128,
   type Label,

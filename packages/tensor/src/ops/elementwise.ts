@@ -214,7 +214,7 @@ export const binaryPrims = {
   }),
   rem: defineBinary({
     name: "rem",
-    expr: (d) => (isFloat(d) ? "a % b" : "b === 0 ? 0 : a % b"),
+    expr: (d) => (isFloat(d) ? "a % b" : "b === 0 ? a : a % b"),
     jvp: (x, y, tx, ty) => {
       const b = ty && neg(mul(ty, trunc(div(x, y))));
       return tx && b ? add(tx, b) : (tx ?? b);

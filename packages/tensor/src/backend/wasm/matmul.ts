@@ -28,16 +28,15 @@ const TILE_COLUMN_VECTORS = 2;
 const TILE_COLUMNS = TILE_COLUMN_VECTORS * 4;
 /** Upper bound of the k extent of one pass, so a B panel (k_block × 8 floats) stays in L1. */
 const MAX_K_BLOCK = 256;
-/** k steps per inner-loop iteration (straight-line code with immediate offsets). */
-const K_UNROLL = 4;
-/** Below this many multiply-adds (m·n·k) a plain JS loop beats packing + a wasm call (see the benchmark). */
+/** Below this many multiply-adds (m·n·k) a plain JS loop beats copying + packing + wasm calls. */
 const SMALL_PROBLEM_MACS = 4096;
 /** Compiled kernels kept; the oldest is dropped first. */
 const KERNEL_CACHE_LIMIT = 128;
 const BYTES_PER_F32 = 4;
 const BYTES_PER_V128 = 16;
+const F32_PER_V128 = 4;
 const WASM_PAGE_BYTES = 65536;
-/** Packed regions start on cache-line boundaries (in floats). */
+/** Regions of the shared memory start on cache-line boundaries (in floats). */
 const REGION_ALIGN_FLOATS = 16;
 
 /**
@@ -96,16 +95,20 @@ export function matmulF32Batched(
   }
 
   const layout = describeLayout(m, k, n);
-  const kernel = kernelFor(layout);
-  const packedAStart = 0;
-  const packedBStart = alignUp(packedAStart + m * k, REGION_ALIGN_FLOATS);
-  const cStart = alignUp(packedBStart + layout.paddedColumns * k, REGION_ALIGN_FLOATS);
-  const heap = heapWithCapacity((cStart + m * layout.paddedColumns) * BYTES_PER_F32);
+  const kernel = kernelFor(layout, transA, transB);
+  const { aSource, bSource, packedA, packedB, c, end } = layout.regions;
+  const heap = heapWithCapacity(end * BYTES_PER_F32);
   for (let entry = 0; entry < batch; entry++) {
-    if (entry === 0 || aStride !== 0) packA(a, entry * aStride, transA, m, k, heap, packedAStart);
-    if (entry === 0 || bStride !== 0) packB(b, entry * bStride, transB, k, n, layout, heap, packedBStart);
-    kernel(packedAStart * BYTES_PER_F32, packedBStart * BYTES_PER_F32, cStart * BYTES_PER_F32);
-    copyOut(heap, cStart, layout, out, entry * m * n);
+    if (entry === 0 || aStride !== 0) {
+      heap.set(a.subarray(entry * aStride, entry * aStride + m * k), aSource);
+      kernel.packA(aSource * BYTES_PER_F32, packedA * BYTES_PER_F32);
+    }
+    if (entry === 0 || bStride !== 0) {
+      heap.set(b.subarray(entry * bStride, entry * bStride + k * n), bSource);
+      kernel.packB(bSource * BYTES_PER_F32, packedB * BYTES_PER_F32);
+    }
+    kernel.multiply(packedA * BYTES_PER_F32, packedB * BYTES_PER_F32, c * BYTES_PER_F32);
+    copyOut(heap, c, layout, out, entry * m * n);
   }
   return out;
 }
@@ -165,13 +168,28 @@ interface KernelLayout {
   /** Column panels of TILE_COLUMNS columns, then an edge panel of `edgeColumnVectors` v128 columns. */
   readonly fullColumnPanels: number;
   readonly edgeColumnVectors: number;
-  /** Row stride of the packed B rows and of C in wasm memory: n rounded up to a multiple of 4. */
+  /** Row stride of C in wasm memory: n rounded up to a multiple of 4. */
   readonly paddedColumns: number;
+  /** Start (in floats) of each region of the shared memory, and its end. */
+  readonly regions: {
+    readonly aSource: number;
+    readonly bSource: number;
+    readonly packedA: number;
+    readonly packedB: number;
+    readonly c: number;
+    readonly end: number;
+  };
 }
 
 function describeLayout(m: number, k: number, n: number): KernelLayout {
   const fullColumnPanels = Math.floor(n / TILE_COLUMNS);
-  const edgeColumnVectors = Math.ceil((n % TILE_COLUMNS) / 4);
+  const edgeColumnVectors = Math.ceil((n % TILE_COLUMNS) / F32_PER_V128);
+  const paddedColumns = fullColumnPanels * TILE_COLUMNS + edgeColumnVectors * F32_PER_V128;
+  const aSource = 0;
+  const bSource = alignUp(aSource + m * k, REGION_ALIGN_FLOATS);
+  const packedA = alignUp(bSource + k * n, REGION_ALIGN_FLOATS);
+  const packedB = alignUp(packedA + m * k, REGION_ALIGN_FLOATS);
+  const c = alignUp(packedB + paddedColumns * k, REGION_ALIGN_FLOATS);
   return {
     m,
     k,
@@ -180,85 +198,9 @@ function describeLayout(m: number, k: number, n: number): KernelLayout {
     edgeRows: m % TILE_ROWS,
     fullColumnPanels,
     edgeColumnVectors,
-    paddedColumns: fullColumnPanels * TILE_COLUMNS + edgeColumnVectors * 4,
+    paddedColumns,
+    regions: { aSource, bSource, packedA, packedB, c, end: c + m * paddedColumns },
   };
-}
-
-/**
- * Packs op(A) into row panels: panel by panel (TILE_ROWS rows, the last one `m % TILE_ROWS`),
- * and within a panel k-major, so the kernel reads each panel strictly sequentially.
- */
-function packA(
-  src: Float32Array,
-  offset: number,
-  transA: boolean,
-  m: number,
-  k: number,
-  heap: Float32Array,
-  start: number,
-): void {
-  for (let firstRow = 0; firstRow < m; firstRow += TILE_ROWS) {
-    const rows = Math.min(TILE_ROWS, m - firstRow);
-    const panelStart = start + firstRow * k;
-    if (transA) {
-      // Stored [k, m]: the panel's rows are contiguous for each p.
-      let target = panelStart;
-      for (let p = 0; p < k; p++) {
-        const source = offset + p * m + firstRow;
-        for (let r = 0; r < rows; r++) heap[target++] = src[source + r]!;
-      }
-    } else {
-      for (let r = 0; r < rows; r++) {
-        const source = offset + (firstRow + r) * k;
-        let target = panelStart + r;
-        for (let p = 0; p < k; p++) {
-          heap[target] = src[source + p]!;
-          target += rows;
-        }
-      }
-    }
-  }
-}
-
-/**
- * Packs op(B) into column panels of TILE_COLUMNS columns (the last one `edgeColumnVectors`·4 wide),
- * k-major within a panel. Lanes past n are left as they are: they only feed C columns past n,
- * which are never copied out.
- */
-function packB(
-  src: Float32Array,
-  offset: number,
-  transB: boolean,
-  k: number,
-  n: number,
-  layout: KernelLayout,
-  heap: Float32Array,
-  start: number,
-): void {
-  let panelStart = start;
-  for (let firstColumn = 0; firstColumn < n; firstColumn += TILE_COLUMNS) {
-    const width = firstColumn + TILE_COLUMNS <= n ? TILE_COLUMNS : layout.edgeColumnVectors * 4;
-    const columns = Math.min(width, n - firstColumn);
-    if (transB) {
-      // Stored [n, k]: each column of op(B) is a contiguous row of the source.
-      for (let c = 0; c < columns; c++) {
-        const source = offset + (firstColumn + c) * k;
-        let target = panelStart + c;
-        for (let p = 0; p < k; p++) {
-          heap[target] = src[source + p]!;
-          target += width;
-        }
-      }
-    } else {
-      let target = panelStart;
-      for (let p = 0; p < k; p++) {
-        const source = offset + p * n + firstColumn;
-        for (let c = 0; c < columns; c++) heap[target + c] = src[source + c]!;
-        target += width;
-      }
-    }
-    panelStart += width * k;
-  }
 }
 
 function copyOut(heap: Float32Array, cStart: number, layout: KernelLayout, out: Float32Array, outStart: number): void {
@@ -277,7 +219,7 @@ function copyOut(heap: Float32Array, cStart: number, layout: KernelLayout, out: 
 let sharedMemory: WasmMemory | undefined;
 let heapView: Float32Array = new Float32Array(0);
 
-/** The shared kernel memory, grown to at least `bytes`, as a fresh f32 view (views detach on grow). */
+/** The shared kernel memory, grown to at least `bytes`, as an f32 view (recreated after a grow detaches it). */
 function heapWithCapacity(bytes: number): Float32Array {
   sharedMemory ??= new wasmApi.Memory({ initial: 16 });
   const available = sharedMemory.buffer.byteLength;
@@ -286,39 +228,154 @@ function heapWithCapacity(bytes: number): Float32Array {
   return heapView;
 }
 
-type MatmulKernel = (packedAByteOffset: number, packedBByteOffset: number, cByteOffset: number) => void;
+/** The exports of one kernel module; all arguments are byte offsets into the shared memory. */
+interface MatmulKernel {
+  /** Packs the source copy of A into row panels (see {@link emitPackFunction}). */
+  packA(source: number, packed: number): void;
+  /** Packs the source copy of B into column panels. */
+  packB(source: number, packed: number): void;
+  /** C (rows of `paddedColumns` floats) = packed A · packed B. */
+  multiply(packedA: number, packedB: number, c: number): void;
+}
 
 const kernelCache = new Map<string, MatmulKernel>();
 
-function kernelFor(layout: KernelLayout): MatmulKernel {
-  const key = `${layout.m}x${layout.k}x${layout.n}`;
+function kernelFor(layout: KernelLayout, transA: boolean, transB: boolean): MatmulKernel {
+  const key = `${layout.m}x${layout.k}x${layout.n}${transA ? 'T' : 'N'}${transB ? 'T' : 'N'}`;
   let kernel = kernelCache.get(key);
   if (kernel === undefined) {
     if (kernelCache.size >= KERNEL_CACHE_LIMIT) kernelCache.delete(kernelCache.keys().next().value!);
     heapWithCapacity(0);
-    const instance = new wasmApi.Instance(emitKernelModule(layout, relaxedSimdAvailable()), {
-      env: { memory: sharedMemory! },
-    });
-    kernel = instance.exports['matmul'] as MatmulKernel;
+    const module = emitKernelModule(layout, transA, transB, relaxedSimdAvailable());
+    kernel = new wasmApi.Instance(module, { env: { memory: sharedMemory! } }).exports as unknown as MatmulKernel;
     kernelCache.set(key, kernel);
   }
   return kernel;
 }
 
-/** Emits the module `matmul(packedA, packedB, c)` computing the whole product for one shape. */
-function emitKernelModule(layout: KernelLayout, relaxed: boolean): WasmModule {
+/** Emits the module exporting `packA`, `packB` and `multiply` for one shape and layout. */
+function emitKernelModule(layout: KernelLayout, transA: boolean, transB: boolean, relaxed: boolean): WasmModule {
+  const { m, k, n } = layout;
   const mod = new ModuleBuilder({ relaxedSimd: relaxed });
   mod.importMemory('env', 'memory', { initial: 1 });
-  const matmul = mod.func([i32, i32, i32], [], (f) => new KernelEmitter(f, layout, relaxed).emit());
-  mod.exportFunc('matmul', matmul);
+  const packA = emitPackFunction(mod, {
+    k,
+    fullPanels: layout.fullRowPanels,
+    panelLanes: TILE_ROWS,
+    edgeLanes: layout.edgeRows,
+    edgeWidth: layout.edgeRows,
+    laneStride: transA ? 1 : k,
+    stepStride: transA ? m : 1,
+  });
+  const packB = emitPackFunction(mod, {
+    k,
+    fullPanels: layout.fullColumnPanels,
+    panelLanes: TILE_COLUMNS,
+    edgeLanes: n % TILE_COLUMNS,
+    edgeWidth: layout.edgeColumnVectors * F32_PER_V128,
+    laneStride: transB ? k : 1,
+    stepStride: transB ? 1 : n,
+  });
+  const multiply = mod.func([i32, i32, i32], [], (f) => new MultiplyEmitter(f, layout, relaxed).emit());
+  mod.exportFunc('packA', packA);
+  mod.exportFunc('packB', packB);
+  mod.exportFunc('multiply', multiply);
   return mod.compile();
 }
 
 /**
- * Writes the kernel body: k-block passes → column panels → row panels → a register tile whose inner
- * k loop is unrolled with immediate offsets. Every extent is a compile-time constant of the shape.
+ * How one operand is packed: panels of `panelLanes` lanes (rows of op(A) or columns of op(B)), each
+ * stored k-major (`width` floats per k step), plus an edge panel of `edgeLanes` real lanes stored
+ * `edgeWidth` wide. Source element (lane, step) is at lane·laneStride + step·stepStride.
  */
-class KernelEmitter {
+interface PanelPacking {
+  readonly k: number;
+  readonly fullPanels: number;
+  readonly panelLanes: number;
+  readonly edgeLanes: number;
+  readonly edgeWidth: number;
+  readonly laneStride: number;
+  readonly stepStride: number;
+}
+
+/**
+ * Emits `pack(source, packed)`: per panel and k step, copies the panel's lanes, with v128 moves where
+ * lanes are contiguous in the source and f32 moves at constant offsets otherwise. Lanes of the edge
+ * panel past `edgeLanes` are left unwritten (they only reach C columns that are never read).
+ */
+function emitPackFunction(mod: ModuleBuilder, packing: PanelPacking) {
+  const { k, fullPanels, panelLanes, edgeLanes, edgeWidth, laneStride, stepStride } = packing;
+  return mod.func([i32, i32], [], (f) => {
+    const [sourcePanel, packedPanel] = f.params as [Local, Local];
+    const source = f.declareLocal(i32);
+    const packed = f.declareLocal(i32);
+    const panelCounter = f.declareLocal(i32);
+    const stepCounter = f.declareLocal(i32);
+    const emitPanel = (lanes: number, width: number): void => {
+      f.local.get(sourcePanel);
+      f.local.set(source);
+      f.local.get(packedPanel);
+      f.local.set(packed);
+      emitCountedLoop(f, k, stepCounter, () => {
+        const vectorLanes = laneStride === 1 ? lanes - (lanes % F32_PER_V128) : 0;
+        for (let lane = 0; lane < vectorLanes; lane += F32_PER_V128) {
+          f.local.get(packed);
+          f.local.get(source);
+          f.v128.load(lane * BYTES_PER_F32);
+          f.v128.store(lane * BYTES_PER_F32);
+        }
+        for (let lane = vectorLanes; lane < lanes; lane++) {
+          f.local.get(packed);
+          f.local.get(source);
+          f.f32.load(lane * laneStride * BYTES_PER_F32);
+          f.f32.store(lane * BYTES_PER_F32);
+        }
+        emitAddToLocal(f, source, stepStride * BYTES_PER_F32);
+        emitAddToLocal(f, packed, width * BYTES_PER_F32);
+      });
+    };
+    emitCountedLoop(f, fullPanels, panelCounter, () => {
+      emitPanel(panelLanes, panelLanes);
+      emitAddToLocal(f, sourcePanel, panelLanes * laneStride * BYTES_PER_F32);
+      emitAddToLocal(f, packedPanel, panelLanes * k * BYTES_PER_F32);
+    });
+    if (edgeLanes > 0) emitPanel(edgeLanes, edgeWidth);
+  });
+}
+
+/** Emits `body` `count` times (inline when count is 1, nothing when 0) as a loop counting `counter` down. */
+function emitCountedLoop(f: FunctionBuilder, count: number, counter: Local, body: () => void): void {
+  if (count <= 0) return;
+  if (count === 1) {
+    body();
+    return;
+  }
+  f.i32.const(count);
+  f.local.set(counter);
+  f.loop((top) => {
+    body();
+    f.local.get(counter);
+    f.i32.const(1);
+    f.i32.sub();
+    f.local.tee(counter);
+    f.brIf(top);
+  });
+}
+
+/** Emits `local += amount` (i32). */
+function emitAddToLocal(f: FunctionBuilder, local: Local, amount: number): void {
+  if (amount === 0) return;
+  f.local.get(local);
+  f.i32.const(amount);
+  f.i32.add();
+  f.local.set(local);
+}
+
+/**
+ * Writes `multiply(packedA, packedB, c)`: k-block passes → column panels → row panels → a register
+ * tile accumulating over the block's k steps. Every extent and stride is a constant of the shape.
+ */
+class MultiplyEmitter {
   private readonly packedA: Local;
   private readonly packedB: Local;
   private readonly c: Local;
@@ -332,7 +389,7 @@ class KernelEmitter {
   private readonly blockCounter: Local;
   private readonly columnCounter: Local;
   private readonly rowCounter: Local;
-  private readonly kCounter: Local;
+  private readonly stepCounter: Local;
   private readonly accumulators: Local[][];
   private readonly bVectors: Local[];
   private readonly aSplat: Local;
@@ -353,7 +410,7 @@ class KernelEmitter {
     this.blockCounter = f.declareLocal(i32);
     this.columnCounter = f.declareLocal(i32);
     this.rowCounter = f.declareLocal(i32);
-    this.kCounter = f.declareLocal(i32);
+    this.stepCounter = f.declareLocal(i32);
     this.accumulators = Array.from({ length: TILE_ROWS }, () =>
       Array.from({ length: TILE_COLUMN_VECTORS }, () => f.declareLocal(v128)),
     );
@@ -369,10 +426,11 @@ class KernelEmitter {
     this.emitPass(blockK, false);
     if (blocks === 1) return;
     const uniformBlocks = lastBlockK === blockK ? blocks - 1 : blocks - 2;
-    this.setLocal(this.kStart, () => this.f.i32.const(blockK));
-    this.countedLoop(uniformBlocks, this.blockCounter, () => {
+    this.f.i32.const(blockK);
+    this.f.local.set(this.kStart);
+    emitCountedLoop(this.f, uniformBlocks, this.blockCounter, () => {
       this.emitPass(blockK, true);
-      this.addToLocal(this.kStart, blockK);
+      emitAddToLocal(this.f, this.kStart, blockK);
     });
     if (lastBlockK !== blockK) this.emitPass(lastBlockK, true);
   }
@@ -381,18 +439,18 @@ class KernelEmitter {
   private emitPass(blockK: number, accumulate: boolean): void {
     const { k, fullColumnPanels, edgeColumnVectors } = this.layout;
     if (fullColumnPanels > 0) {
-      this.setLocal(this.bPanel, () => this.pointerPlusKStart(this.packedB, 0, TILE_COLUMNS));
-      this.setLocal(this.cColumn, () => this.f.local.get(this.c));
-      this.countedLoop(fullColumnPanels, this.columnCounter, () => {
+      this.setToBlockStart(this.bPanel, this.packedB, 0, TILE_COLUMNS);
+      this.setToOffset(this.cColumn, this.c, 0);
+      emitCountedLoop(this.f, fullColumnPanels, this.columnCounter, () => {
         this.emitRowSweep(TILE_COLUMN_VECTORS, blockK, accumulate);
-        this.addToLocal(this.bPanel, TILE_COLUMNS * k * BYTES_PER_F32);
-        this.addToLocal(this.cColumn, TILE_COLUMNS * BYTES_PER_F32);
+        emitAddToLocal(this.f, this.bPanel, TILE_COLUMNS * k * BYTES_PER_F32);
+        emitAddToLocal(this.f, this.cColumn, TILE_COLUMNS * BYTES_PER_F32);
       });
     }
     if (edgeColumnVectors > 0) {
       const panelOffset = fullColumnPanels * TILE_COLUMNS * k * BYTES_PER_F32;
-      this.setLocal(this.bPanel, () => this.pointerPlusKStart(this.packedB, panelOffset, edgeColumnVectors * 4));
-      this.setLocal(this.cColumn, () => this.pointerPlus(this.c, fullColumnPanels * TILE_COLUMNS * BYTES_PER_F32));
+      this.setToBlockStart(this.bPanel, this.packedB, panelOffset, edgeColumnVectors * F32_PER_V128);
+      this.setToOffset(this.cColumn, this.c, fullColumnPanels * TILE_COLUMNS * BYTES_PER_F32);
       this.emitRowSweep(edgeColumnVectors, blockK, accumulate);
     }
   }
@@ -401,36 +459,40 @@ class KernelEmitter {
   private emitRowSweep(columnVectors: number, blockK: number, accumulate: boolean): void {
     const { k, fullRowPanels, edgeRows, paddedColumns } = this.layout;
     if (fullRowPanels > 0) {
-      this.setLocal(this.aPanel, () => this.pointerPlusKStart(this.packedA, 0, TILE_ROWS));
-      this.setLocal(this.cTile, () => this.f.local.get(this.cColumn));
-      this.countedLoop(fullRowPanels, this.rowCounter, () => {
+      this.setToBlockStart(this.aPanel, this.packedA, 0, TILE_ROWS);
+      this.setToOffset(this.cTile, this.cColumn, 0);
+      emitCountedLoop(this.f, fullRowPanels, this.rowCounter, () => {
         this.emitTile(TILE_ROWS, columnVectors, blockK, accumulate);
-        this.addToLocal(this.aPanel, TILE_ROWS * k * BYTES_PER_F32);
-        this.addToLocal(this.cTile, TILE_ROWS * paddedColumns * BYTES_PER_F32);
+        emitAddToLocal(this.f, this.aPanel, TILE_ROWS * k * BYTES_PER_F32);
+        emitAddToLocal(this.f, this.cTile, TILE_ROWS * paddedColumns * BYTES_PER_F32);
       });
     }
     if (edgeRows > 0) {
-      const panelOffset = fullRowPanels * TILE_ROWS * k * BYTES_PER_F32;
-      this.setLocal(this.aPanel, () => this.pointerPlusKStart(this.packedA, panelOffset, edgeRows));
-      this.setLocal(this.cTile, () => this.pointerPlus(this.cColumn, fullRowPanels * TILE_ROWS * paddedColumns * BYTES_PER_F32));
+      this.setToBlockStart(this.aPanel, this.packedA, fullRowPanels * TILE_ROWS * k * BYTES_PER_F32, edgeRows);
+      this.setToOffset(this.cTile, this.cColumn, fullRowPanels * TILE_ROWS * paddedColumns * BYTES_PER_F32);
       this.emitTile(edgeRows, columnVectors, blockK, accumulate);
     }
   }
 
-  /** A rows × (columnVectors·4) tile of C over blockK steps of k, accumulators held in locals. */
+  /**
+   * A rows × (columnVectors·4) tile of C over blockK k steps, accumulators in locals. The k loop is
+   * deliberately not unrolled: V8 then keeps the tile in registers, and unrolling measured slower.
+   */
   private emitTile(rows: number, columnVectors: number, blockK: number, accumulate: boolean): void {
     const { f } = this;
     for (let r = 0; r < rows; r++) {
-      for (let v = 0; v < columnVectors; v++) this.setLocal(this.accumulators[r]![v]!, () => f.v128.zero());
+      for (let v = 0; v < columnVectors; v++) {
+        f.v128.zero();
+        f.local.set(this.accumulators[r]![v]!);
+      }
     }
-    this.setLocal(this.aCursor, () => f.local.get(this.aPanel));
-    this.setLocal(this.bCursor, () => f.local.get(this.bPanel));
-    this.countedLoop(Math.floor(blockK / K_UNROLL), this.kCounter, () => {
-      for (let step = 0; step < K_UNROLL; step++) this.emitKStep(rows, columnVectors, step);
-      this.addToLocal(this.aCursor, K_UNROLL * rows * BYTES_PER_F32);
-      this.addToLocal(this.bCursor, K_UNROLL * columnVectors * BYTES_PER_V128);
+    this.setToOffset(this.aCursor, this.aPanel, 0);
+    this.setToOffset(this.bCursor, this.bPanel, 0);
+    emitCountedLoop(f, blockK, this.stepCounter, () => {
+      this.emitKStep(rows, columnVectors);
+      emitAddToLocal(f, this.aCursor, rows * BYTES_PER_F32);
+      emitAddToLocal(f, this.bCursor, columnVectors * BYTES_PER_V128);
     });
-    for (let step = 0; step < blockK % K_UNROLL; step++) this.emitKStep(rows, columnVectors, step);
 
     const rowBytes = this.layout.paddedColumns * BYTES_PER_F32;
     for (let r = 0; r < rows; r++) {
@@ -450,20 +512,18 @@ class KernelEmitter {
     }
   }
 
-  /** acc[r][v] += A[r, step] · B[step, v] for the k step at `step` past the cursors. */
-  private emitKStep(rows: number, columnVectors: number, step: number): void {
+  /** acc[r][v] += A[r, p] · B[p, v] for the k step p at the cursors. */
+  private emitKStep(rows: number, columnVectors: number): void {
     const { f } = this;
     for (let v = 0; v < columnVectors; v++) {
-      this.setLocal(this.bVectors[v]!, () => {
-        f.local.get(this.bCursor);
-        f.v128.load((step * columnVectors + v) * BYTES_PER_V128);
-      });
+      f.local.get(this.bCursor);
+      f.v128.load(v * BYTES_PER_V128);
+      f.local.set(this.bVectors[v]!);
     }
     for (let r = 0; r < rows; r++) {
-      this.setLocal(this.aSplat, () => {
-        f.local.get(this.aCursor);
-        f.v128.load32Splat((step * rows + r) * BYTES_PER_F32);
-      });
+      f.local.get(this.aCursor);
+      f.v128.load32Splat(r * BYTES_PER_F32);
+      f.local.set(this.aSplat);
       for (let v = 0; v < columnVectors; v++) {
         const accumulator = this.accumulators[r]![v]!;
         if (this.relaxed) {
@@ -483,48 +543,28 @@ class KernelEmitter {
     }
   }
 
-  /** Runs `body` `count` times (inline when count is 1, nothing when 0) using `counter`. */
-  private countedLoop(count: number, counter: Local, body: () => void): void {
-    if (count <= 0) return;
-    if (count === 1) {
-      body();
-      return;
+  /** local = base + offsetBytes. */
+  private setToOffset(local: Local, base: Local, offsetBytes: number): void {
+    this.f.local.get(base);
+    if (offsetBytes !== 0) {
+      this.f.i32.const(offsetBytes);
+      this.f.i32.add();
     }
-    const { f } = this;
-    this.setLocal(counter, () => f.i32.const(count));
-    f.loop((top) => {
-      body();
-      f.local.get(counter);
-      f.i32.const(1);
-      f.i32.sub();
-      f.local.tee(counter);
-      f.brIf(top);
-    });
-  }
-
-  private setLocal(local: Local, pushValue: () => void): void {
-    pushValue();
     this.f.local.set(local);
   }
 
-  private addToLocal(local: Local, amount: number): void {
-    this.setLocal(local, () => this.pointerPlus(local, amount));
-  }
-
-  private pointerPlus(base: Local, bytes: number): void {
-    this.f.local.get(base);
-    if (bytes !== 0) {
-      this.f.i32.const(bytes);
-      this.f.i32.add();
+  /** local = base + offsetBytes + kStart·panelWidth·4: the current block's first k step in a panel. */
+  private setToBlockStart(local: Local, base: Local, offsetBytes: number, panelWidth: number): void {
+    const { f } = this;
+    f.local.get(base);
+    if (offsetBytes !== 0) {
+      f.i32.const(offsetBytes);
+      f.i32.add();
     }
-  }
-
-  /** base + offsetBytes + kStart·panelWidth·4: the first k step of the current block inside a panel. */
-  private pointerPlusKStart(base: Local, offsetBytes: number, panelWidth: number): void {
-    this.pointerPlus(base, offsetBytes);
-    this.f.local.get(this.kStart);
-    this.f.i32.const(panelWidth * BYTES_PER_F32);
-    this.f.i32.mul();
-    this.f.i32.add();
+    f.local.get(this.kStart);
+    f.i32.const(panelWidth * BYTES_PER_F32);
+    f.i32.mul();
+    f.i32.add();
+    f.local.set(local);
   }
 }

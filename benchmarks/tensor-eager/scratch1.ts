@@ -1,0 +1,11 @@
+import * as tf from "@tensorflow/tfjs";
+import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import { createRequire } from "node:module";
+import path from "node:path";
+const require = createRequire(import.meta.url);
+const dir = path.dirname(require.resolve("@tensorflow/tfjs-backend-wasm/package.json")) + "/dist/";
+setWasmPaths(dir);
+console.log(await tf.setBackend("wasm"), tf.getBackend(), tf.env().getBool("WASM_HAS_SIMD_SUPPORT"), tf.env().getBool("WASM_HAS_MULTITHREAD_SUPPORT"));
+const a = tf.tensor([1,2,3]); console.log(a.add(a).dataSync());
+const f = (x: tf.Tensor) => x.tanh().sum() as tf.Scalar;
+console.log(tf.grad(f)(a).dataSync());
