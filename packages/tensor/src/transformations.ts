@@ -189,9 +189,8 @@ function axesForLeaves(op: string, spec: AxisSpec, tree: unknown, what: string):
 export function vmap<F extends (...args: any[]) => any>(f: F, opts: VmapOptions = {}): (...args: Parameters<F>) => ReturnType<F> {
   const op = "vmap";
   return (...args: any[]) => {
-    const inAxes = opts.inAxes ?? 0;
     const [leaves, def] = flatten(args, op);
-    const axes = axesForLeaves(op, typeof inAxes === "number" || inAxes === null ? inAxes : inAxes, args, "inAxes");
+    const axes = axesForLeaves(op, opts.inAxes === undefined ? 0 : opts.inAxes, args, "inAxes");
     const mapped = leaves.map((x, i) => (axes[i] === null ? null : normAxis(op, axes[i]!, x.ndim, `inAxes for argument leaf ${i}`)));
     const sizes = leaves.map((x, i) => (mapped[i] === null ? null : x.shape[mapped[i]!]!)).filter((s): s is number => s !== null);
     if (sizes.length === 0) throw new DriftError(op, "no argument is mapped (every inAxes entry is null)");
@@ -203,7 +202,7 @@ export function vmap<F extends (...args: any[]) => any>(f: F, opts: VmapOptions 
       const ins = leaves.map((x, i) => (mapped[i] === null ? x : new BatchTracer(trace, x, mapped[i]!)));
       const out = f(...unflatten<any[]>(def, ins));
       const [outs, odef] = flatten(out, op);
-      const outAxes = axesForLeaves(op, opts.outAxes ?? 0, out, "outAxes");
+      const outAxes = axesForLeaves(op, opts.outAxes === undefined ? 0 : opts.outAxes, out, "outAxes");
       const results = outs.map((o, i) => {
         const t = fullRaise(trace, o) as BatchTracer;
         const dst = outAxes[i];

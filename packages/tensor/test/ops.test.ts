@@ -1,0 +1,156 @@
+// Op values against hand-computed numpy results, dtype rules, and the Array API.
+import { describe, expect, it } from "vitest";
+import { np } from "../src/index.ts";
+import { expectClose } from "./helpers.ts";
+
+describe("arrays", () => {
+  it("creation, shape, dtype, ndim, size, toArray, item, data", async () => {
+    const x = np.array([[1, 2, 3], [4, 5, 6]]);
+    expect([x.shape, x.dtype, x.ndim, x.size]).toEqual([[2, 3], "float32", 2, 6]);
+    expect(x.toArray()).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(np.array(3.5).shape).toEqual([]);
+    expect(np.array(3.5).item()).toBe(3.5);
+    expect(await x.data()).toBeInstanceOf(Float32Array);
+    expect(np.array(new Int32Array([1, 2])).dtype).toBe("int32");
+    expect(np.array([true, false]).dtype).toBe("bool");
+    expect(np.array([true, false]).toArray()).toEqual([true, false]);
+  });
+
+  it("chainable methods", () => {
+    expect(np.array([1, 2, 3]).add(1).mul(2).sum().item()).toBe(18);
+    expect(np.arange(6).reshape([2, 3]).T.shape).toEqual([3, 2]);
+    expect(np.array([1.7, -1.7]).astype("int32").toArray()).toEqual([1, -1]);
+  });
+
+  it("creation helpers", () => {
+    expect(np.zeros([2, 2]).toArray()).toEqual([[0, 0], [0, 0]]);
+    expect(np.ones([2], { dtype: "int32" }).toArray()).toEqual([1, 1]);
+    expect(np.full([2], 7).toArray()).toEqual([7, 7]);
+    expect(np.arange(5).toArray()).toEqual([0, 1, 2, 3, 4]);
+    expect(np.arange(5).dtype).toBe("int32");
+    expect(np.arange(1, 2, 0.25).toArray()).toEqual([1, 1.25, 1.5, 1.75]);
+    expect(np.linspace(0, 1, 5).toArray()).toEqual([0, 0.25, 0.5, 0.75, 1]);
+    expect(np.eye(2, 3, { k: 1 }).toArray()).toEqual([[0, 1, 0], [0, 0, 1]]);
+    expect(np.zerosLike(np.ones([2], { dtype: "float64" })).dtype).toBe("float64");
+    expect(np.onesLike(np.zeros([1, 2])).toArray()).toEqual([[1, 1]]);
+  });
+});
+
+describe("dtype promotion (JAX rules, JS numbers are weak)", () => {
+  it("float32 array with a JS number stays float32", () => {
+    expect(np.add(np.ones([2]), 2.5).dtype).toBe("float32");
+    expect(np.mul(np.ones([2], { dtype: "float64" }), 2).dtype).toBe("float64");
+  });
+  it("int32 with an integer stays int32; with a fraction becomes float32", () => {
+    expect(np.add(np.arange(3), 1).dtype).toBe("int32");
+    expect(np.add(np.arange(3), 0.5).dtype).toBe("float32");
+  });
+  it("mixed arrays take the wider type; true division of ints gives float32", () => {
+    expect(np.add(np.ones([1]), np.ones([1], { dtype: "float64" })).dtype).toBe("float64");
+    expect(np.div(np.arange(3), 2).toArray()).toEqual([0, 0.5, 1]);
+    expect(np.greater(np.arange(3), 1).dtype).toBe("bool");
+  });
+  it("integer arithmetic wraps like int32", () => {
+    expect(np.mul(np.array([2 ** 30], { dtype: "int32" }), 4).toArray()).toEqual([0]);
+    expect(np.add(np.array([2 ** 31 - 1], { dtype: "int32" }), 1).toArray()).toEqual([-(2 ** 31)]);
+  });
+});
+
+describe("elementwise values", () => {
+  it("special functions", () => {
+    expectClose(np.erf(np.array([0, 0.5, 1, 3], { dtype: "float64" })), [0, 0.5204998778130465, 0.8427007929497149, 0.9999779095030014], 1e-15);
+    expectClose(np.erfinv(np.array([0, 0.5, -0.9], { dtype: "float64" })), [0, 0.4769362762044699, -1.1630871536766743], 1e-14);
+    expectClose(np.sigmoid(np.array([-800, 0, 800], { dtype: "float64" })), [0, 0.5, 1]);
+    expectClose(np.softplus(np.array([-800, 0, 800], { dtype: "float64" })), [0, Math.LN2, 800]);
+    expect(np.round(np.array([0.5, 1.5, 2.5, -0.5])).toArray()).toEqual([0, 2, 2, -0]);
+  });
+  it("maximum/minimum propagate NaN; clip and where", () => {
+    expect(np.maximum(np.array([NaN, 1]), np.array([0, NaN])).toArray()).toEqual([NaN, NaN]);
+    expect(np.clip(np.array([-2, 0, 2]), -1, 1).toArray()).toEqual([-1, 0, 1]);
+    expect(np.where(np.array([true, false]), 1, np.array([5, 6])).toArray()).toEqual([1, 6]);
+  });
+  it("comparisons and logic", () => {
+    const a = np.array([1, 2, 3]);
+    expect(np.equal(a, 2).toArray()).toEqual([false, true, false]);
+    expect(np.logicalAnd(np.greater(a, 1), np.less(a, 3)).toArray()).toEqual([false, true, false]);
+    expect(np.logicalNot(np.array([true, false])).toArray()).toEqual([false, true]);
+    expect(np.shiftRightLogical(np.array([0xffffffff], { dtype: "uint32" }), 28).toArray()).toEqual([15]);
+  });
+});
+
+describe("reductions", () => {
+  const x = np.array([[1, 5, 3], [4, 2, 6]]);
+  it("sum/mean/max/min/prod with axis and keepdims", () => {
+    expect(np.sum(x).item()).toBe(21);
+    expect(np.sum(x, 0).toArray()).toEqual([5, 7, 9]);
+    expect(np.sum(x, 1, { keepdims: true }).toArray()).toEqual([[9], [12]]);
+    expect(np.mean(x, -1).toArray()).toEqual([3, 4]);
+    expect(np.max(x, 1).toArray()).toEqual([5, 6]);
+    expect(np.min(x).item()).toBe(1);
+    expect(np.prod(x, 0).toArray()).toEqual([4, 10, 18]);
+    expect(np.argmax(x, 1).toArray()).toEqual([1, 2]);
+    expect(np.argmin(x).item()).toBe(0);
+  });
+  it("var/std (ddof), logsumexp, softmax, cumsum", () => {
+    expectClose(np.var(x, 1), [8 / 3, 8 / 3], 1e-6);
+    expectClose(np.std(x, 1, { ddof: 1 }), [2, 2], 1e-6);
+    expectClose(np.logsumexp(np.array([0, Math.log(3)])), Math.log(4), 1e-6);
+    expectClose(np.softmax(np.array([0, Math.log(3)])), [0.25, 0.75], 1e-6);
+    expect(np.cumsum(x, 1).toArray()).toEqual([[1, 6, 9], [4, 6, 12]]);
+    expect(np.cumsum(np.array([1, 2, 3]), 0, { reverse: true }).toArray()).toEqual([6, 5, 3]);
+  });
+});
+
+describe("shape ops", () => {
+  const x = np.arange(6).reshape([2, 3]);
+  it("reshape, transpose, expandDims, squeeze, broadcastTo", () => {
+    expect(x.reshape([3, -1]).shape).toEqual([3, 2]);
+    expect(np.transpose(x).toArray()).toEqual([[0, 3], [1, 4], [2, 5]]);
+    expect(np.expandDims(x, [0, -1]).shape).toEqual([1, 2, 3, 1]);
+    expect(np.squeeze(np.zeros([1, 2, 1])).shape).toEqual([2]);
+    expect(np.broadcastTo(np.array([1, 2]), [2, 2]).toArray()).toEqual([[1, 2], [1, 2]]);
+  });
+  it("concatenate, stack, split, slice, take, oneHot, tile, flip, pad", () => {
+    expect(np.concatenate([x, x], 0).shape).toEqual([4, 3]);
+    expect(np.stack([np.array([1]), np.array([2])], 1).toArray()).toEqual([[1, 2]]);
+    expect(np.split(np.arange(6), [2, 5]).map((a) => a.toArray())).toEqual([[0, 1], [2, 3, 4], [5]]);
+    expect(np.slice(x, [null, null, -1], [1, null]).toArray()).toEqual([[4, 5], [1, 2]]);
+    expect(np.slice(np.arange(10), [8, 2, -3]).toArray()).toEqual([8, 5]);
+    expect(np.take(x, np.array([2, 0], { dtype: "int32" }), 1).toArray()).toEqual([[2, 0], [5, 3]]);
+    expect(np.takeAlongAxis(x, np.array([[2], [0]], { dtype: "int32" }), 1).toArray()).toEqual([[2], [3]]);
+    expect(np.oneHot(np.array([1, 0], { dtype: "int32" }), 3).toArray()).toEqual([[0, 1, 0], [1, 0, 0]]);
+    expect(np.tile(np.array([1, 2]), [2, 2]).toArray()).toEqual([[1, 2, 1, 2], [1, 2, 1, 2]]);
+    expect(np.flip(x).toArray()).toEqual([[5, 4, 3], [2, 1, 0]]);
+    expect(np.pad(np.array([1, 2]), 1, { constantValues: 9 }).toArray()).toEqual([9, 1, 2, 9]);
+    expect(np.sort(np.array([3, 1, 2])).toArray()).toEqual([1, 2, 3]);
+    expect(np.argsort(np.array([3, 1, 3, 0])).toArray()).toEqual([3, 1, 0, 2]);
+  });
+});
+
+describe("linear algebra", () => {
+  const a = np.array([[1, 2], [3, 4]]);
+  const b = np.array([[5, 6], [7, 8]]);
+  it("matmul, dot, tensordot, outer", () => {
+    expect(np.matmul(a, b).toArray()).toEqual([[19, 22], [43, 50]]);
+    expect(np.matmul(np.array([1, 1]), a).toArray()).toEqual([4, 6]);
+    expect(np.matmul(np.stack([a, b]), a).shape).toEqual([2, 2, 2]);
+    expect(np.dot(np.array([1, 2]), np.array([3, 4])).item()).toBe(11);
+    expect(np.tensordot(a, b, 2).item()).toBe(70);
+    expect(np.outer(np.array([1, 2]), np.array([3, 4])).toArray()).toEqual([[3, 4], [6, 8]]);
+  });
+  it("einsum forms used by RL code", () => {
+    expect(np.einsum("ij,jk->ik", a, b).toArray()).toEqual([[19, 22], [43, 50]]);
+    expect(np.einsum("bi,bi->b", a, b).toArray()).toEqual([17, 53]);
+    expect(np.einsum("i,j->ij", np.array([1, 2]), np.array([3, 4])).toArray()).toEqual([[3, 4], [6, 8]]);
+    expect(np.einsum("bi,ij->bj", a, b).toArray()).toEqual([[19, 22], [43, 50]]);
+    expect(np.einsum("bij,bjk->bik", np.stack([a, a]), np.stack([b, b])).shape).toEqual([2, 2, 2]);
+    expect(np.einsum("ij->ji", a).toArray()).toEqual([[1, 3], [2, 4]]);
+    expect(np.einsum("ij->", a).item()).toBe(10);
+  });
+  it("float32 matmul of odd sizes matches a float64 reference", () => {
+    const m = np.reshape(np.sin(np.arange(17 * 13)), [17, 13]);
+    const n = np.reshape(np.cos(np.arange(13 * 7)), [13, 7]);
+    expectClose(np.matmul(m, n), np.matmul(m.astype("float64"), n.astype("float64")), 1e-5, 1e-5);
+    expectClose(np.matmul(m.T.T, n.T.T), np.matmul(m, n), 1e-5, 1e-5);
+  });
+});
