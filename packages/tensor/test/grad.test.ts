@@ -101,3 +101,18 @@ describe("transformations", () => {
     expectClose(grad((v) => np.logsumexp(v))(x), [0.5, 0.5]);
   });
 });
+
+describe("jaxpr IR", () => {
+  it("makeJaxpr lists the primitives and evaluating the jaxpr equals calling f", async () => {
+    const { evalJaxpr } = await import("../src/core/jaxpr.ts");
+    const { makeJaxpr } = await import("../src/index.ts");
+    const f = (x: any, w: any) => np.sum(np.tanh(np.matmul(x, w)), 1);
+    const x = randn([4, 3]);
+    const w = randn([3, 2]);
+    const prog = makeJaxpr(f)(x, w);
+    expect(prog.toString()).toMatch(/matmul\[transA=false transB=false\] a b/);
+    expect(prog.toString()).toMatch(/tanh/);
+    const [out] = evalJaxpr(prog.jaxpr, [...prog.consts, x, w]);
+    expectClose(out!, f(x, w), 0, 0);
+  });
+});

@@ -1,6 +1,7 @@
 // Shared helpers for @drift/tensor tests: random inputs and closeness assertions.
 import { expect } from "vitest";
 import { type Array, np, random } from "../src/index.ts";
+import type { NestedArray } from "../src/ops/creation.ts";
 
 let counter = 0;
 
@@ -15,7 +16,7 @@ export function randu(shape: number[], lo: number, hi: number): Array {
 }
 
 /** Asserts equal shapes and elementwise |a − b| ≤ atol + rtol·|b|. */
-export function expectClose(a: Array, b: Array | number[] | number, atol = 1e-6, rtol = 1e-6): void {
+export function expectClose(a: Array, b: Array | NestedArray, atol = 1e-6, rtol = 1e-6): void {
   const want = b instanceof np.Array ? b : np.array(b as any, { dtype: "float64" });
   expect(a.shape).toEqual(want.shape);
   const x = a.dataSync();

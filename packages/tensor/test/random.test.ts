@@ -33,10 +33,10 @@ describe("random matches JAX bit for bit", () => {
     // key, subkey = jax.random.split(jax.random.key(0)); jax.random.uniform(subkey) -> 0.00729382
     expect(random.uniform(row(random.split(random.key(0)), 1)).item()).toBe(Math.fround(0.0072938204));
     // jax.random.uniform(jax.random.key(0), shape=(3,)) -> [0.947667, 0.9785799, 0.33229148]
-    expect(Array.from(random.uniform(random.key(0), [3]).dataSync())).toEqual([0.947667, 0.9785799, 0.33229148].map(Math.fround));
+    expect(globalThis.Array.from(random.uniform(random.key(0), [3]).dataSync())).toEqual([0.947667, 0.9785799, 0.33229148].map(Math.fround));
     // jax.random.uniform(jax.random.fold_in(jax.random.key(1701), 0), (5,))
     const u = random.uniform(random.foldIn(random.key(1701), 0), [5]);
-    expect(Array.from(u.dataSync())).toEqual([0.09609699, 0.26730824, 0.5619041, 0.24421775, 0.7715055].map(Math.fround));
+    expect(globalThis.Array.from(u.dataSync())).toEqual([0.09609699, 0.26730824, 0.5619041, 0.24421775, 0.7715055].map(Math.fround));
     // jax.random.uniform(jax.random.fold_in(jax.random.key(42), 0)) -> 0.5302608
     expect(random.uniform(random.foldIn(random.key(42), 0)).item()).toBe(Math.fround(0.5302608));
   });
@@ -96,8 +96,8 @@ describe("sampler statistics", () => {
 
   it("permutation and choice without replacement are permutations", () => {
     const p = random.permutation(k, 50).toArray() as number[];
-    expect([...p].sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i));
-    expect(p).not.toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect([...p].sort((a, b) => a - b)).toEqual(globalThis.Array.from({ length: 50 }, (_, i) => i));
+    expect(p).not.toEqual(globalThis.Array.from({ length: 50 }, (_, i) => i));
     const c = random.choice(k, 10, [10], { replace: false }).toArray() as number[];
     expect(new Set(c).size).toBe(10);
     const w = random.choice(k, 3, [6000], { p: np.array([0, 0.5, 0.5]) });

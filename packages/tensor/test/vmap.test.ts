@@ -8,7 +8,7 @@ const B = 3;
 
 /** Stacks B fresh draws of an op's inputs along `axis` of each argument. */
 function batchedArgs(make: () => Array[], axis: number): { batched: Array[]; examples: Array[][] } {
-  const examples = Array.from({ length: B }, () => make());
+  const examples = globalThis.Array.from({ length: B }, () => make());
   const batched = examples[0]!.map((_, j) => np.stack(examples.map((ex) => ex[j]!), Math.min(axis, examples[0]![j]!.ndim)));
   return { batched, examples };
 }
@@ -28,7 +28,7 @@ describe("vmap(f) equals stacking f over a loop", () => {
 
     it(`${c.name}: first argument mapped on its last axis, the rest unmapped (inAxes), outAxes -1`, () => {
       const base = c.args();
-      const first = Array.from({ length: B }, () => c.args()[0]!);
+      const first = globalThis.Array.from({ length: B }, () => c.args()[0]!);
       const lastAxis = first[0]!.ndim;
       const stacked = np.stack(first, lastAxis);
       const inAxes = base.map((_, j) => (j === 0 ? -1 : null));
@@ -38,7 +38,7 @@ describe("vmap(f) equals stacking f over a loop", () => {
     });
 
     it(`${c.name}: nested vmap over two batch axes`, () => {
-      const rows = Array.from({ length: 2 }, () => batchedArgs(c.args, 0));
+      const rows = globalThis.Array.from({ length: 2 }, () => batchedArgs(c.args, 0));
       const outer = rows[0]!.batched.map((_, j) => np.stack(rows.map((r) => r.batched[j]!), 0));
       const out = vmap(vmap(c.fn))(...outer);
       const want = np.stack(rows.map((r) => np.stack(r.examples.map((ex) => c.fn(...ex)), 0)), 0);

@@ -1,5 +1,5 @@
 // The jaxpr IR: typed SSA equations that tracing produces and every transformation consumes.
-import { ConcreteArray, type MainTrace, type Primitive, ShapedArray, Tensor, Trace, bind, concrete } from "./tensor.ts";
+import { ConcreteArray, type Primitive, ShapedArray, Tensor, Trace, bind, concrete } from "./tensor.ts";
 import { allocate } from "../dtype.ts";
 
 let nextVarId = 0;
@@ -199,7 +199,3 @@ export class JaxprTrace extends Trace {
   }
 }
 
-/** Creates the trace for a builder level. */
-export function makeJaxprTrace(main: MainTrace): Trace {
-  return new JaxprTrace(main);
-}

@@ -1,6 +1,6 @@
 // Forward-mode differentiation: the JVP trace and its tracer.
 import { DriftError } from "../errors.ts";
-import { type ConcreteArray, type MainTrace, type Primitive, type ShapedArray, Tensor, Trace, bind, isDifferentiable } from "./tensor.ts";
+import { type ConcreteArray, type Primitive, type ShapedArray, Tensor, Trace, bind, isDifferentiable } from "./tensor.ts";
 
 /** A value paired with its tangent (`null` = symbolic zero). */
 export class JVPTracer extends Tensor {
@@ -41,7 +41,3 @@ export class JVPTrace extends Trace {
   }
 }
 
-/** Creates the trace for a JVP level. */
-export function makeJVPTrace(main: MainTrace): Trace {
-  return new JVPTrace(main);
-}

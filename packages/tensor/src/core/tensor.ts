@@ -1,6 +1,6 @@
 // The array type, abstract values, primitives and the interpreter stack that routes each op to a trace.
 import { ConcretizationError, DriftError, fmtShape } from "../errors.ts";
-import { type DType, type TypedArray, allocate, isFloat } from "../dtype.ts";
+import { type DType, type TypedArray, isFloat } from "../dtype.ts";
 import { sizeOf, stridesOf } from "../shape.ts";
 
 /** The abstract value of an array: what tracing and shape inference know about it. */
@@ -18,10 +18,6 @@ export class ShapedArray {
   /** Number of elements. */
   get size(): number {
     return sizeOf(this.shape);
-  }
-  /** Same shape with another dtype (weak type dropped). */
-  withDType(dtype: DType): ShapedArray {
-    return new ShapedArray(this.shape, dtype);
   }
   /** Short form such as `f32[2,3]`. */
   toString(): string {
@@ -173,11 +169,6 @@ export class ConcreteArray extends Tensor {
 /** Makes a concrete array from data already in the right storage. */
 export function concrete(shape: readonly number[], dtype: DType, data: TypedArray, weakType = false): ConcreteArray {
   return new ConcreteArray(new ShapedArray(shape, dtype, weakType), data);
-}
-
-/** A zero-filled concrete array. */
-export function concreteZeros(aval: ShapedArray): ConcreteArray {
-  return new ConcreteArray(new ShapedArray(aval.shape, aval.dtype, aval.weakType), allocate(aval.dtype, aval.size));
 }
 
 /** One level of the interpreter stack: a transformation in progress. */

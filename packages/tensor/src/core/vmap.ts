@@ -1,6 +1,6 @@
 // Vectorising map: the batching trace, which applies each primitive's batching rule.
 import { DriftError } from "../errors.ts";
-import { type MainTrace, type Primitive, ShapedArray, Tensor, Trace, bind } from "./tensor.ts";
+import { type Primitive, ShapedArray, Tensor, Trace, bind } from "./tensor.ts";
 
 /** A batched value: `val` carries the batch along axis `bdim` (`null` = same for every batch member). */
 export class BatchTracer extends Tensor {
@@ -50,7 +50,3 @@ export class BatchTrace extends Trace {
   }
 }
 
-/** Creates the trace for a vmap level. */
-export function makeBatchTrace(main: MainTrace): Trace {
-  return new BatchTrace(main);
-}

@@ -1,5 +1,5 @@
 // Elementwise primitives (unary, binary, select) with their rules, and the numpy-style functions over them.
-import { DriftError, fmtShape } from "../errors.ts";
+import { DriftError } from "../errors.ts";
 import { type DType, allocate, isFloat, promoteTypes } from "../dtype.ts";
 import { broadcastShapes, shapesEqual } from "../shape.ts";
 import { type Primitive, ShapedArray, type Tensor, UndefPrimal, bind1, definePrimitive } from "../core/tensor.ts";
@@ -406,7 +406,3 @@ export function where(condition: ArrayLike, x: ArrayLike, y: ArrayLike): Tensor 
   return bind1(selectPrim, [c, a, b], null);
 }
 
-/** Checks that `x` has shape `shape`, for ops that need it. */
-export function expectShape(op: string, arg: string, x: Tensor, shape: readonly number[]): void {
-  if (!shapesEqual(x.shape, shape)) throw new DriftError(op, `${arg} has shape ${fmtShape(x.shape)}; expected ${fmtShape(shape)}`);
-}

@@ -470,7 +470,3 @@ export function pad(x: ArrayLike, padWidth: number | readonly [number, number] |
   return bind1(padPrim, [a], { lo: pairs.map((p) => p[0]), hi: pairs.map((p) => p[1]), interior: pairs.map(() => 0), value: opts.constantValues ?? 0 });
 }
 
-/** Checks that `shapeLike` lists integers and returns it as an array. */
-export function shapeArg(op: string, shapeLike: number | readonly number[]): number[] {
-  return checkShape(op, shapeLike);
-}

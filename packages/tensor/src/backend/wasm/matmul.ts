@@ -26,10 +26,10 @@ const TILE_ROWS = 4;
 /** v128 columns of C per register tile; TILE_ROWS × TILE_COLUMN_VECTORS accumulators stay in registers. */
 const TILE_COLUMN_VECTORS = 2;
 const TILE_COLUMNS = TILE_COLUMN_VECTORS * 4;
-/** Upper bound of the k extent of one pass, so a B panel (k_block × 8 floats) stays in L1. */
-const MAX_K_BLOCK = 256;
+/** Upper bound of the k extent of one pass: a B panel (k_block × 8 floats, 16 KiB) stays in L1. */
+const MAX_K_BLOCK = 512;
 /** Below this many multiply-adds (m·n·k) a plain JS loop beats copying + packing + wasm calls. */
-const SMALL_PROBLEM_MACS = 4096;
+const SMALL_PROBLEM_MACS = 256;
 /** Compiled kernels kept; the oldest is dropped first. */
 const KERNEL_CACHE_LIMIT = 128;
 const BYTES_PER_F32 = 4;
