@@ -2,7 +2,7 @@
 import { DriftError } from "../errors.ts";
 import { type Atom, type Jaxpr, JaxprBuilder, JaxprTrace, type JaxprTracer, Lit, Var, literalArray } from "./jaxpr.ts";
 import { JVPTrace, JVPTracer } from "./jvp.ts";
-import { ShapedArray, type Tensor, UndefPrimal, fullRaise, isDifferentiable, withMainTrace } from "./tensor.ts";
+import { ShapedArray, type Tensor, UndefPrimal, bind, fullRaise, isDifferentiable, withMainTrace } from "./tensor.ts";
 
 /** The result of linearizing: primal outputs and a function from output cotangents to input cotangents. */
 export interface Linearized {
@@ -41,12 +41,24 @@ export function linearize(f: (...xs: Tensor[]) => Tensor[], primals: Tensor[]): 
 }
 
 /**
- * Transposes a linear jaxpr: `jaxpr` takes consts then linear inputs; given output cotangents, returns the
- * cotangent of each linear input (`null` when it receives none).
+ * Transposes a jaxpr that is linear in its non-const inputs: `jaxpr` takes consts then linear inputs.
+ * Equations that depend only on consts are evaluated forward first (they compute coefficients); the rest
+ * are transposed in reverse. Returns the cotangent of each linear input (`null` when it receives none).
  */
 export function backwardPass(jaxpr: Jaxpr, consts: Tensor[], cts: (Tensor | null)[]): (Tensor | null)[] {
   const known = new Map<Var, Tensor>();
   jaxpr.inBinders.slice(0, consts.length).forEach((v, i) => known.set(v, consts[i]!));
+  const isKnown = (a: Atom): boolean => a instanceof Lit || known.has(a);
+  const read = (a: Atom): Tensor | UndefPrimal => {
+    if (a instanceof Lit) return literalArray(a);
+    return known.get(a) ?? new UndefPrimal(a.aval);
+  };
+  const linearEqns = jaxpr.eqns.filter((eqn) => {
+    if (!eqn.inputs.every(isKnown)) return true;
+    const outs = bind(eqn.primitive, eqn.inputs.map(read) as Tensor[], eqn.params);
+    eqn.outBinders.forEach((v, i) => known.set(v, outs[i]!));
+    return false;
+  });
   const ctEnv = new Map<Var, Tensor>();
   const addCt = (v: Var, ct: Tensor | null): void => {
     if (ct === null) return;
@@ -56,12 +68,8 @@ export function backwardPass(jaxpr: Jaxpr, consts: Tensor[], cts: (Tensor | null
   jaxpr.outs.forEach((a, i) => {
     if (a instanceof Var && !known.has(a)) addCt(a, cts[i] ?? null);
   });
-  const read = (a: Atom): Tensor | UndefPrimal => {
-    if (a instanceof Lit) return literalArray(a);
-    return known.get(a) ?? new UndefPrimal(a.aval);
-  };
-  for (let e = jaxpr.eqns.length - 1; e >= 0; e--) {
-    const eqn = jaxpr.eqns[e]!;
+  for (let e = linearEqns.length - 1; e >= 0; e--) {
+    const eqn = linearEqns[e]!;
     const ctsOut = eqn.outBinders.map((v) => {
       const ct = ctEnv.get(v) ?? null;
       ctEnv.delete(v);
@@ -70,8 +78,7 @@ export function backwardPass(jaxpr: Jaxpr, consts: Tensor[], cts: (Tensor | null
     if (ctsOut.every((c) => c === null)) continue;
     const prim = eqn.primitive;
     if (!prim.transpose) throw new DriftError(prim.name, "has no transpose rule, so it cannot appear in a linear (tangent) computation");
-    const args = eqn.inputs.map(read);
-    const ctsIn = prim.transpose(ctsOut, args, eqn.params);
+    const ctsIn = prim.transpose(ctsOut, eqn.inputs.map(read), eqn.params);
     eqn.inputs.forEach((a, i) => {
       if (a instanceof Var && !known.has(a)) addCt(a, ctsIn[i] ?? null);
     });
