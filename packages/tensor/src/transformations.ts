@@ -2,10 +2,10 @@
 import { DriftError, fmtShape } from "./errors.ts";
 import { isFloat } from "./dtype.ts";
 import { normAxis, shapesEqual } from "./shape.ts";
-import { type Tensor, fullRaise, withDynamicTrace, withMainTrace } from "./core/tensor.ts";
+import { type Tensor, fullRaise, withMainTrace } from "./core/tensor.ts";
 import { JVPTrace, JVPTracer } from "./core/jvp.ts";
 import { BatchTrace, BatchTracer } from "./core/vmap.ts";
-import { type ClosedJaxpr, JaxprBuilder, JaxprTrace } from "./core/jaxpr.ts";
+import { type ClosedJaxpr, traceFlat } from "./core/jaxpr.ts";
 import { linearize } from "./core/linearize.ts";
 import { type TreeDef, flatten, treeDefEqual, treeDefToString, unflatten } from "./tree.ts";
 import { array, zerosLike } from "./ops/creation.ts";
@@ -244,15 +244,15 @@ export interface TracedProgram extends ClosedJaxpr {
 export function makeJaxpr<F extends (...args: any[]) => any>(f: F): (...args: Parameters<F>) => TracedProgram {
   return (...args: any[]) => {
     const [leaves, def] = flatten(args.map(toArrayArg), "makeJaxpr");
-    return withMainTrace((m) => new JaxprTrace(m), new JaxprBuilder(), (main) => {
-      const trace = new JaxprTrace(main);
-      const ins = leaves.map((x) => trace.newArg(x.aval));
-      return withDynamicTrace(main, () => {
-        const out = f(...unflatten<any[]>(def, ins));
-        const [outs, outTree] = flatten(out, "makeJaxpr");
-        const closed = trace.builder.build(ins, outs, trace);
-        return { ...closed, outTree, toString: () => closed.jaxpr.toString() };
-      });
-    });
+    let outTree: TreeDef | null = null;
+    const closed = traceFlat(
+      (...ins) => {
+        const [outs, d] = flatten(f(...unflatten<any[]>(def, ins)), "makeJaxpr");
+        outTree = d;
+        return outs;
+      },
+      leaves.map((x) => x.aval),
+    );
+    return { ...closed, outTree: outTree!, toString: () => closed.jaxpr.toString() };
   };
 }

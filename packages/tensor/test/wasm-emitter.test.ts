@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   ModuleBuilder,
+  i64,
   encodeSignedLeb128,
   encodeUnsignedLeb128,
   f32,
@@ -10,8 +11,10 @@ import {
   i32,
   relaxedSimdAvailable,
   v128,
+  type FunctionBuilder,
   type Label,
   type Local,
+  type ValType,
 } from '../src/backend/wasm/emitter.ts';
 import { wasmApi } from '../src/backend/wasm/wasm-api.ts';
 
@@ -313,5 +316,166 @@ describe('ModuleBuilder', () => {
         f.f32x4.extractLane(4);
       }),
     ).toThrow(RangeError);
+  });
+});
+
+describe('instruction tables', () => {
+  type Namespace = 'i32' | 'i64' | 'f32' | 'f64';
+  type Case = [namespace: Namespace, op: string, params: ValType[], result: ValType, args: (number | bigint)[], expected: number | bigint];
+
+  /** Runs a one-instruction function `(params) -> result` and returns its value. */
+  function runScalar(namespace: Namespace, op: string, params: ValType[], result: ValType, args: (number | bigint)[]): unknown {
+    const mod = new ModuleBuilder();
+    const fn = mod.func(params, [result], (f) => {
+      for (const param of f.params) f.local.get(param);
+      (f[namespace] as unknown as Record<string, () => void>)[op]!();
+    });
+    mod.exportFunc('fn', fn);
+    return (exportsOf(mod).fn as (...values: (number | bigint)[]) => unknown)(...args);
+  }
+
+  it('computes scalar ops like JS', () => {
+    const cases: Case[] = [
+      ['i32', 'sub', [i32, i32], i32, [5, 7], -2],
+      ['i32', 'mul', [i32, i32], i32, [0x10000, 0x10001], 0x10000],
+      ['i32', 'divS', [i32, i32], i32, [-7, 2], -3],
+      ['i32', 'divU', [i32, i32], i32, [-1, 2], 0x7fffffff],
+      ['i32', 'remS', [i32, i32], i32, [-7, 2], -1],
+      ['i32', 'remU', [i32, i32], i32, [7, 4], 3],
+      ['i32', 'and', [i32, i32], i32, [0b1100, 0b1010], 0b1000],
+      ['i32', 'or', [i32, i32], i32, [0b1100, 0b1010], 0b1110],
+      ['i32', 'xor', [i32, i32], i32, [0b1100, 0b1010], 0b0110],
+      ['i32', 'shl', [i32, i32], i32, [3, 4], 48],
+      ['i32', 'shrS', [i32, i32], i32, [-16, 2], -4],
+      ['i32', 'shrU', [i32, i32], i32, [-16, 28], 15],
+      ['i32', 'rotl', [i32, i32], i32, [0x80000001, 1], 3],
+      ['i32', 'rotr', [i32, i32], i32, [3, 1], 0x80000001 | 0],
+      ['i32', 'clz', [i32], i32, [1], 31],
+      ['i32', 'ctz', [i32], i32, [8], 3],
+      ['i32', 'popcnt', [i32], i32, [0xff], 8],
+      ['i32', 'eqz', [i32], i32, [0], 1],
+      ['i32', 'eq', [i32, i32], i32, [3, 3], 1],
+      ['i32', 'ne', [i32, i32], i32, [3, 3], 0],
+      ['i32', 'ltS', [i32, i32], i32, [-1, 0], 1],
+      ['i32', 'ltU', [i32, i32], i32, [-1, 0], 0],
+      ['i32', 'gtU', [i32, i32], i32, [-1, 0], 1],
+      ['i32', 'leS', [i32, i32], i32, [2, 2], 1],
+      ['i32', 'geU', [i32, i32], i32, [1, 2], 0],
+      ['i32', 'truncF64S', [f64], i32, [-3.7], -3],
+      ['i32', 'wrapI64', [i64], i32, [2n ** 32n + 5n], 5],
+      ['i32', 'reinterpretF32', [f32], i32, [1], 0x3f800000],
+      ['i64', 'add', [i64, i64], i64, [2n ** 40n, 1n], 2n ** 40n + 1n],
+      ['i64', 'mul', [i64, i64], i64, [-(2n ** 33n), 3n], -3n * 2n ** 33n],
+      ['i64', 'divS', [i64, i64], i64, [-7n, 2n], -3n],
+      ['i64', 'shrU', [i64, i64], i64, [-1n, 60n], 15n],
+      ['i64', 'popcnt', [i64], i64, [2n ** 40n - 1n], 40n],
+      ['i64', 'ltS', [i64, i64], i32, [-1n, 0n], 1],
+      ['i64', 'extendI32S', [i32], i64, [-2], -2n],
+      ['i64', 'extendI32U', [i32], i64, [-2], 2n ** 32n - 2n],
+      ['i64', 'truncF64S', [f64], i64, [-2.5e12], -2500000000000n],
+      ['f32', 'add', [f32, f32], f32, [0.5, 0.25], 0.75],
+      ['f32', 'div', [f32, f32], f32, [1, 4], 0.25],
+      ['f32', 'sqrt', [f32], f32, [9], 3],
+      ['f32', 'neg', [f32], f32, [2], -2],
+      ['f32', 'abs', [f32], f32, [-2], 2],
+      ['f32', 'min', [f32, f32], f32, [1, -1], -1],
+      ['f32', 'max', [f32, f32], f32, [1, -1], 1],
+      ['f32', 'floor', [f32], f32, [-1.5], -2],
+      ['f32', 'ceil', [f32], f32, [-1.5], -1],
+      ['f32', 'trunc', [f32], f32, [-1.5], -1],
+      ['f32', 'nearest', [f32], f32, [2.5], 2],
+      ['f32', 'copysign', [f32, f32], f32, [3, -1], -3],
+      ['f32', 'ge', [f32, f32], i32, [1, 1], 1],
+      ['f32', 'convertI32U', [i32], f32, [-1], 4294967296],
+      ['f32', 'demoteF64', [f64], f32, [0.1], Math.fround(0.1)],
+      ['f64', 'sub', [f64, f64], f64, [0.5, 0.25], 0.25],
+      ['f64', 'div', [f64, f64], f64, [1, 3], 1 / 3],
+      ['f64', 'min', [f64, f64], f64, [1, -1], -1],
+      ['f64', 'max', [f64, f64], f64, [1, -1], 1],
+      ['f64', 'nearest', [f64], f64, [3.5], 4],
+      ['f64', 'ne', [f64, f64], i32, [1, 2], 1],
+      ['f64', 'convertI32S', [i32], f64, [-5], -5],
+      ['f64', 'promoteF32', [f32], f64, [0.5], 0.5],
+      ['f64', 'reinterpretI64', [i64], f64, [0x3ff0000000000000n], 1],
+    ];
+    for (const [namespace, op, params, result, args, expected] of cases) {
+      expect(runScalar(namespace, op, params, result, args), `${namespace}.${op}(${args.join(', ')})`).toBe(expected);
+    }
+  });
+
+  /** Runs `(x, y) -> op` over two v128 operands stored at bytes 0 and 16; returns the 16 result bytes. */
+  function runVectorBinary(emitOp: (f: FunctionBuilder) => void, x: ArrayBufferView, y: ArrayBufferView): ArrayBuffer {
+    const mod = new ModuleBuilder();
+    mod.importMemory('env', 'memory', { initial: 1 });
+    const fn = mod.func([], [], (f) => {
+      f.i32.const(32);
+      f.i32.const(0);
+      f.v128.load();
+      f.i32.const(0);
+      f.v128.load(16);
+      emitOp(f);
+      f.v128.store();
+    });
+    mod.exportFunc('fn', fn);
+    const memory = new wasmApi.Memory({ initial: 1 });
+    const bytes = new Uint8Array(memory.buffer);
+    bytes.set(new Uint8Array(x.buffer, x.byteOffset, 16), 0);
+    bytes.set(new Uint8Array(y.buffer, y.byteOffset, 16), 16);
+    (exportsOf(mod, { env: { memory } }).fn as () => void)();
+    return memory.buffer.slice(32, 48) as ArrayBuffer;
+  }
+
+  it('computes SIMD lane ops like JS', () => {
+    const x = new Float32Array([1, -2, 9, 0.5]);
+    const y = new Float32Array([3, 4, -1, 0.25]);
+    const f32Lanes = (emitOp: (f: FunctionBuilder) => void): number[] => [...new Float32Array(runVectorBinary(emitOp, x, y))];
+    expect(f32Lanes((f) => f.f32x4.sub())).toEqual([-2, -6, 10, 0.25]);
+    expect(f32Lanes((f) => f.f32x4.div())).toEqual([1 / 3, -0.5, -9, 2].map(Math.fround));
+    expect(f32Lanes((f) => f.f32x4.pmax())).toEqual([3, 4, 9, 0.5]);
+    expect(f32Lanes((f) => (f.drop(), f.f32x4.abs()))).toEqual([1, 2, 9, 0.5]);
+    expect(f32Lanes((f) => (f.drop(), f.f32x4.sqrt()))).toEqual([1, NaN, 3, Math.fround(Math.sqrt(0.5))]);
+    expect([...new Int32Array(runVectorBinary((f) => f.f32x4.lt(), x, y))]).toEqual([-1, -1, 0, 0]);
+
+    const xd = new Float64Array([1, -8]);
+    const yd = new Float64Array([4, 2]);
+    const f64Lanes = (emitOp: (f: FunctionBuilder) => void): number[] => [...new Float64Array(runVectorBinary(emitOp, xd, yd))];
+    expect(f64Lanes((f) => f.f64x2.div())).toEqual([0.25, -4]);
+    expect(f64Lanes((f) => f.f64x2.min())).toEqual([1, -8]);
+    expect(f64Lanes((f) => f.f64x2.max())).toEqual([4, 2]);
+    expect(f64Lanes((f) => (f.drop(), f.f64x2.neg()))).toEqual([-1, 8]);
+    expect([...new BigInt64Array(runVectorBinary((f) => f.f64x2.ge(), xd, new Float64Array([0.5, 2])))]).toEqual([-1n, 0n]);
+
+    const xi = new Int32Array([1, -2, 3, 0x40000000]);
+    const yi = new Int32Array([5, 6, -7, 4]);
+    const i32Lanes = (emitOp: (f: FunctionBuilder) => void): number[] => [...new Int32Array(runVectorBinary(emitOp, xi, yi))];
+    expect(i32Lanes((f) => f.i32x4.add())).toEqual([6, 4, -4, 0x40000004]);
+    expect(i32Lanes((f) => f.i32x4.sub())).toEqual([-4, -8, 10, 0x3ffffffc]);
+    expect(i32Lanes((f) => f.i32x4.mul())).toEqual([5, -12, -21, 0]);
+    expect(i32Lanes((f) => f.i32x4.gtS())).toEqual([0, 0, -1, -1]);
+    expect(i32Lanes((f) => f.v128.and())).toEqual([1 & 5, -2 & 6, 3 & -7, 0x40000000 & 4]);
+    expect(i32Lanes((f) => f.v128.xor())).toEqual([1 ^ 5, -2 ^ 6, 3 ^ -7, 0x40000000 ^ 4]);
+    expect(i32Lanes((f) => f.v128.andnot())).toEqual([1 & ~5, -2 & ~6, 3 & ~-7, 0x40000000 & ~4]);
+    expect(
+      i32Lanes((f) => {
+        f.drop();
+        f.i32.const(2);
+        f.i32x4.shl();
+      }),
+    ).toEqual([4, -8, 12, 0]);
+    expect(
+      i32Lanes((f) => {
+        f.drop();
+        f.i32.const(99);
+        f.i32x4.replaceLane(1);
+      }),
+    ).toEqual([1, 99, 3, 0x40000000]);
+    expect(
+      i32Lanes((f) => {
+        f.drop();
+        f.drop();
+        f.i32.const(7);
+        f.i32x4.splat();
+      }),
+    ).toEqual([7, 7, 7, 7]);
   });
 });

@@ -1,5 +1,5 @@
 // The jaxpr IR: typed SSA equations that tracing produces and every transformation consumes.
-import { ConcreteArray, type Primitive, ShapedArray, Tensor, Trace, bind, concrete } from "./tensor.ts";
+import { ConcreteArray, type Primitive, ShapedArray, Tensor, Trace, bind, concrete, withDynamicTrace, withMainTrace } from "./tensor.ts";
 import { allocate } from "../dtype.ts";
 
 let nextVarId = 0;
@@ -199,3 +199,19 @@ export class JaxprTrace extends Trace {
   }
 }
 
+
+/**
+ * Traces `fn` on abstract inputs of `avals` into a closed jaxpr. Every op is staged (even ops on constants);
+ * captured arrays, including tracers of enclosing transformations, become the jaxpr's leading const inputs.
+ */
+export function traceFlat(fn: (...xs: Tensor[]) => Tensor[], avals: readonly ShapedArray[]): ClosedJaxpr {
+  return withMainTrace(
+    (m) => new JaxprTrace(m),
+    new JaxprBuilder(),
+    (main) => {
+      const trace = new JaxprTrace(main);
+      const ins = avals.map((a) => trace.newArg(a));
+      return withDynamicTrace(main, () => trace.builder.build(ins, fn(...ins), trace));
+    },
+  );
+}

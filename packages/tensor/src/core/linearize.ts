@@ -32,7 +32,8 @@ export function linearize(f: (...xs: Tensor[]) => Tensor[], primals: Tensor[]): 
     const { jaxpr, consts } = staging.builder.build(linearIns, liveOuts, staging);
     const backward = (cts: (Tensor | null)[]): (Tensor | null)[] => {
       const liveCts = cts.filter((_, i) => live[i]);
-      const grads = backwardPass(jaxpr, consts, liveCts);
+      const args = [...consts, ...linearIns.map((t) => new UndefPrimal(t.aval))];
+      const grads = backwardPass(jaxpr, args, liveCts).slice(consts.length);
       let k = 0;
       return primals.map((_, i) => (diff[i] ? grads[k++]! : null));
     };
@@ -41,13 +42,17 @@ export function linearize(f: (...xs: Tensor[]) => Tensor[], primals: Tensor[]): 
 }
 
 /**
- * Transposes a jaxpr that is linear in its non-const inputs: `jaxpr` takes consts then linear inputs.
- * Equations that depend only on consts are evaluated forward first (they compute coefficients); the rest
- * are transposed in reverse. Returns the cotangent of each linear input (`null` when it receives none).
+ * Transposes a jaxpr that is linear in the inputs given as `UndefPrimal`; the other inputs are known values.
+ * Equations that depend only on known values are evaluated forward first (they compute coefficients); the
+ * rest are transposed in reverse. Returns one cotangent per input: `null` for known inputs and for linear
+ * inputs that receive none.
  */
-export function backwardPass(jaxpr: Jaxpr, consts: Tensor[], cts: (Tensor | null)[]): (Tensor | null)[] {
+export function backwardPass(jaxpr: Jaxpr, args: (Tensor | UndefPrimal)[], cts: (Tensor | null)[]): (Tensor | null)[] {
   const known = new Map<Var, Tensor>();
-  jaxpr.inBinders.slice(0, consts.length).forEach((v, i) => known.set(v, consts[i]!));
+  jaxpr.inBinders.forEach((v, i) => {
+    const a = args[i]!;
+    if (!(a instanceof UndefPrimal)) known.set(v, a);
+  });
   const isKnown = (a: Atom): boolean => a instanceof Lit || known.has(a);
   const read = (a: Atom): Tensor | UndefPrimal => {
     if (a instanceof Lit) return literalArray(a);
@@ -83,7 +88,7 @@ export function backwardPass(jaxpr: Jaxpr, consts: Tensor[], cts: (Tensor | null
       if (a instanceof Var && !known.has(a)) addCt(a, ctsIn[i] ?? null);
     });
   }
-  return jaxpr.inBinders.slice(consts.length).map((v) => ctEnv.get(v) ?? null);
+  return jaxpr.inBinders.map((v) => (known.has(v) ? null : (ctEnv.get(v) ?? null)));
 }
 
 let addTensors: (a: Tensor, b: Tensor) => Tensor = () => {

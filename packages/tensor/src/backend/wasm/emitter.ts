@@ -195,6 +195,11 @@ class CodeWriter {
     this.out.unsigned(opcode);
   }
 
+  relaxedSimd(opcode: number, instruction: string): void {
+    if (!this.features.relaxedSimd) throw new Error(`${instruction} requires the module feature relaxedSimd`);
+    this.simd(opcode);
+  }
+
   memory(opcode: number, offset: number, alignLog2: number): void {
     this.out.byte(opcode);
     this.out.unsigned(alignLog2);
@@ -385,18 +390,11 @@ export class F32x4Ops extends opsFromTable(F32X4_OPS, true) {
   }
   /** `f32x4.relaxed_madd`: pops a, b, c and pushes a*b+c (fused or not, depending on the host). */
   relaxedMadd(): void {
-    this.requireRelaxed('f32x4.relaxed_madd');
-    this.code.simd(0x105);
+    this.code.relaxedSimd(0x105, 'f32x4.relaxed_madd');
   }
   /** `f32x4.relaxed_nmadd`: pops a, b, c and pushes -(a*b)+c. */
   relaxedNmadd(): void {
-    this.requireRelaxed('f32x4.relaxed_nmadd');
-    this.code.simd(0x106);
-  }
-  private requireRelaxed(instruction: string): void {
-    if (!this.code.features.relaxedSimd) {
-      throw new Error(`${instruction} requires the module feature relaxedSimd`);
-    }
+    this.code.relaxedSimd(0x106, 'f32x4.relaxed_nmadd');
   }
 }
 
@@ -414,8 +412,7 @@ export class F64x2Ops extends opsFromTable(F64X2_OPS, true) {
   }
   /** `f64x2.relaxed_madd`: pops a, b, c and pushes a*b+c. */
   relaxedMadd(): void {
-    if (!this.code.features.relaxedSimd) throw new Error('f64x2.relaxed_madd requires the module feature relaxedSimd');
-    this.code.simd(0x107);
+    this.code.relaxedSimd(0x107, 'f64x2.relaxed_madd');
   }
 }
 

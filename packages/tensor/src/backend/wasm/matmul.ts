@@ -21,21 +21,23 @@ export interface BatchedMatmulOptions extends MatmulOptions {
   bBatchStride?: number;
 }
 
-/** Rows of C per register tile (one f32 splat of A per row and k step). */
-const TILE_ROWS = 4;
-/** v128 columns of C per register tile; TILE_ROWS × TILE_COLUMN_VECTORS accumulators stay in registers. */
-const TILE_COLUMN_VECTORS = 2;
-const TILE_COLUMNS = TILE_COLUMN_VECTORS * 4;
-/** Upper bound of the k extent of one pass: a B panel (k_block × 8 floats, 16 KiB) stays in L1. */
-const MAX_K_BLOCK = 512;
-/** Below this many multiply-adds (m·n·k) a plain JS loop beats copying + packing + wasm calls. */
-const SMALL_PROBLEM_MACS = 256;
-/** Compiled kernels kept; the oldest is dropped first. */
-const KERNEL_CACHE_LIMIT = 128;
 const BYTES_PER_F32 = 4;
 const BYTES_PER_V128 = 16;
 const F32_PER_V128 = 4;
 const WASM_PAGE_BYTES = 65536;
+/** Size of the shared kernel memory when first created (1 MiB); it grows on demand. */
+const INITIAL_MEMORY_PAGES = 16;
+/** Rows of C per register tile (one f32 splat of A per row and k step). */
+const TILE_ROWS = 4;
+/** v128 columns of C per register tile; the 4×2 accumulators plus 2 B vectors and 1 A splat fit in 16 xmm registers. */
+const TILE_COLUMN_VECTORS = 2;
+const TILE_COLUMNS = TILE_COLUMN_VECTORS * F32_PER_V128;
+/** Upper bound of the k extent of one pass: a B panel (k_block × 8 floats, 16 KiB) stays in L1. */
+const MAX_K_BLOCK = 512;
+/** Below this many multiply-adds (m·n·k) a plain JS loop beats copying + packing + wasm calls (measured). */
+const SMALL_PROBLEM_MACS = 256;
+/** Compiled kernels kept; the oldest is dropped first. */
+const KERNEL_CACHE_LIMIT = 128;
 /** Regions of the shared memory start on cache-line boundaries (in floats). */
 const REGION_ALIGN_FLOATS = 16;
 
@@ -216,15 +218,21 @@ function copyOut(heap: Float32Array, cStart: number, layout: KernelLayout, out: 
   }
 }
 
-let sharedMemory: WasmMemory | undefined;
+let kernelMemory: WasmMemory | undefined;
 let heapView: Float32Array = new Float32Array(0);
+
+/** The one memory every kernel module imports, created on first use. */
+function sharedKernelMemory(): WasmMemory {
+  kernelMemory ??= new wasmApi.Memory({ initial: INITIAL_MEMORY_PAGES });
+  return kernelMemory;
+}
 
 /** The shared kernel memory, grown to at least `bytes`, as an f32 view (recreated after a grow detaches it). */
 function heapWithCapacity(bytes: number): Float32Array {
-  sharedMemory ??= new wasmApi.Memory({ initial: 16 });
-  const available = sharedMemory.buffer.byteLength;
-  if (available < bytes) sharedMemory.grow(Math.ceil((bytes - available) / WASM_PAGE_BYTES));
-  if (heapView.buffer !== sharedMemory.buffer) heapView = new Float32Array(sharedMemory.buffer);
+  const memory = sharedKernelMemory();
+  const available = memory.buffer.byteLength;
+  if (available < bytes) memory.grow(Math.ceil((bytes - available) / WASM_PAGE_BYTES));
+  if (heapView.buffer !== memory.buffer) heapView = new Float32Array(memory.buffer);
   return heapView;
 }
 
@@ -245,9 +253,8 @@ function kernelFor(layout: KernelLayout, transA: boolean, transB: boolean): Matm
   let kernel = kernelCache.get(key);
   if (kernel === undefined) {
     if (kernelCache.size >= KERNEL_CACHE_LIMIT) kernelCache.delete(kernelCache.keys().next().value!);
-    heapWithCapacity(0);
     const module = emitKernelModule(layout, transA, transB, relaxedSimdAvailable());
-    kernel = new wasmApi.Instance(module, { env: { memory: sharedMemory! } }).exports as unknown as MatmulKernel;
+    kernel = new wasmApi.Instance(module, { env: { memory: sharedKernelMemory() } }).exports as unknown as MatmulKernel;
     kernelCache.set(key, kernel);
   }
   return kernel;
@@ -284,9 +291,10 @@ function emitKernelModule(layout: KernelLayout, transA: boolean, transB: boolean
 }
 
 /**
- * How one operand is packed: panels of `panelLanes` lanes (rows of op(A) or columns of op(B)), each
- * stored k-major (`width` floats per k step), plus an edge panel of `edgeLanes` real lanes stored
- * `edgeWidth` wide. Source element (lane, step) is at lane·laneStride + step·stepStride.
+ * How one operand is packed: `fullPanels` panels of `panelLanes` lanes (rows of op(A) or columns of
+ * op(B)), each stored k-major with `panelLanes` floats per k step, then an edge panel of `edgeLanes`
+ * real lanes stored `edgeWidth` floats per k step. Source element (lane, step) of a panel is at
+ * lane·laneStride + step·stepStride from the panel's first lane.
  */
 interface PanelPacking {
   readonly k: number;

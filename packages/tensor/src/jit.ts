@@ -1,0 +1,138 @@
+// jit: trace a function once per input signature into a jaxpr, cache it, and run the cached program.
+import { DriftError } from "./errors.ts";
+import { ConcreteArray, type ShapedArray, type Tensor } from "./core/tensor.ts";
+import { type ClosedJaxpr, evalJaxpr, traceFlat } from "./core/jaxpr.ts";
+import { type TreeDef, flatten, treeDefToString, unflatten } from "./tree.ts";
+import { array } from "./ops/creation.ts";
+
+/** Options of `jit`. */
+export interface JitOptions {
+  /** Positional arguments treated as compile-time constants (part of the cache key; must be JSON-serialisable). */
+  staticArgnums?: number | readonly number[];
+  /** Keys of a trailing plain-object argument treated as compile-time constants. */
+  staticArgnames?: readonly string[];
+  /** Arguments whose buffers the program may reuse for its outputs (validated now; used by compiled backends). */
+  donateArgnums?: number | readonly number[];
+  /** Most signatures kept in the cache before the least recently used one is dropped (default 64). */
+  cacheSize?: number;
+}
+
+interface CacheEntry {
+  program: ClosedJaxpr;
+  outTree: TreeDef;
+}
+
+/** A jitted function: call it like the original; `cacheSize` reports how many signatures are traced. */
+export interface JittedFunction<F extends (...args: any[]) => any> {
+  (...args: Parameters<F>): ReturnType<F>;
+  /** Number of traced signatures currently cached. */
+  readonly cacheSize: number;
+  /** The traced program for these arguments (tracing it if needed), for inspection. */
+  lower(...args: Parameters<F>): ClosedJaxpr & { toString(): string };
+}
+
+function asList(x: number | readonly number[] | undefined): number[] {
+  return x === undefined ? [] : typeof x === "number" ? [x] : [...x];
+}
+
+function staticKey(op: string, what: string, value: unknown): string {
+  try {
+    const s = JSON.stringify(value);
+    if (s === undefined) throw new Error("not serialisable");
+    return s;
+  } catch {
+    throw new DriftError(op, `static ${what} must be JSON-serialisable (numbers, strings, booleans, plain objects); got ${typeof value}`);
+  }
+}
+
+function avalKey(a: ShapedArray): string {
+  return `${a.dtype}${a.weakType ? "~" : ""}[${a.shape.join(",")}]`;
+}
+
+/**
+ * `jit(f)` returns a function that traces `f` into a jaxpr on first use for each signature (tree structure,
+ * shapes, dtypes, static values) and reuses it afterwards. Composes with grad, vmap and itself: under a
+ * transformation the cached program is re-run through that transformation.
+ */
+export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = {}): JittedFunction<F> {
+  const op = "jit";
+  const staticNums = asList(opts.staticArgnums);
+  const donate = asList(opts.donateArgnums);
+  for (const n of [...staticNums, ...donate])
+    if (!Number.isInteger(n) || n < 0) throw new DriftError(op, `argument numbers must be non-negative integers; got ${n}`);
+  const staticNames = opts.staticArgnames ?? [];
+  const capacity = opts.cacheSize ?? 64;
+  const cache = new Map<string, CacheEntry>();
+
+  const prepare = (args: any[]): { key: string; leaves: Tensor[]; trace: () => CacheEntry } => {
+    for (const n of [...staticNums, ...donate])
+      if (n >= args.length) throw new DriftError(op, `argument number ${n} is out of range: the function was called with ${args.length} arguments`);
+    const dynamic: unknown[] = [];
+    const keyParts: string[] = [];
+    let named: Record<string, unknown> | null = null;
+    args.forEach((a, i) => {
+      if (staticNums.includes(i)) {
+        keyParts.push(`s${i}=${staticKey(op, `argument ${i}`, a)}`);
+        dynamic.push(undefined);
+      } else if (staticNames.length && i === args.length - 1 && a && typeof a === "object" && Object.getPrototypeOf(a) === Object.prototype) {
+        named = {};
+        const rest: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(a)) {
+          if (staticNames.includes(k)) {
+            named[k] = v;
+            keyParts.push(`n${k}=${staticKey(op, `argument "${k}"`, v)}`);
+          } else rest[k] = v;
+        }
+        dynamic.push(rest);
+      } else dynamic.push(typeof a === "number" ? array(a) : a);
+    });
+    const [leaves, def] = flatten(dynamic, op);
+    keyParts.push(treeDefToString(def), ...leaves.map((x) => avalKey(x.aval)));
+    const trace = (): CacheEntry => {
+      let outTree: TreeDef | null = null;
+      const program = traceFlat(
+        (...ins) => {
+          const rebuilt = unflatten<any[]>(def, ins);
+          const full = rebuilt.map((a, i) => (staticNums.includes(i) ? args[i] : named && i === args.length - 1 ? { ...a, ...named } : a));
+          const [outs, d] = flatten(f(...full), op);
+          outTree = d;
+          return outs;
+        },
+        leaves.map((x) => x.aval),
+      );
+      return { program, outTree: outTree! };
+    };
+    return { key: keyParts.join("|"), leaves, trace };
+  };
+
+  const lookup = (args: any[]): { entry: CacheEntry; leaves: Tensor[] } => {
+    const { key, leaves, trace } = prepare(args);
+    let entry = cache.get(key);
+    if (entry) {
+      cache.delete(key);
+      cache.set(key, entry);
+      return { entry, leaves };
+    }
+    entry = trace();
+    // Programs that captured tracers of an enclosing transformation are valid for this call only.
+    if (entry.program.consts.every((c) => c instanceof ConcreteArray)) {
+      cache.set(key, entry);
+      if (cache.size > capacity) cache.delete(cache.keys().next().value!);
+    }
+    return { entry, leaves };
+  };
+
+  const jitted = ((...args: any[]) => {
+    const { entry, leaves } = lookup(args);
+    const outs = evalJaxpr(entry.program.jaxpr, [...entry.program.consts, ...leaves]);
+    return unflatten(entry.outTree, outs);
+  }) as JittedFunction<F>;
+  Object.defineProperty(jitted, "cacheSize", { get: () => cache.size });
+  Object.defineProperty(jitted, "lower", {
+    value: (...args: any[]) => {
+      const { program } = lookup(args).entry;
+      return { ...program, toString: () => program.jaxpr.toString() };
+    },
+  });
+  return jitted;
+}

@@ -1,0 +1,103 @@
+// jit equals eager on the whole op suite; caching, static arguments and composition with grad/vmap.
+import { describe, expect, it } from "vitest";
+import { type Array, DriftError, grad, jit, np, vmap } from "../src/index.ts";
+import { OP_CASES } from "./op-cases.ts";
+import { expectClose, randn } from "./helpers.ts";
+
+describe("jit(f) equals f on every op", () => {
+  for (const c of OP_CASES) {
+    it(c.name, () => {
+      const args = c.args();
+      const eager = c.fn(...args);
+      const jitted = jit(c.fn)(...args);
+      expect(jitted.dtype).toBe(eager.dtype);
+      expectClose(jitted, eager, 0, 0);
+    });
+  }
+});
+
+describe("jit semantics", () => {
+  const f = (x: Array, w: Array) => np.sum(np.tanh(np.matmul(x, w)));
+
+  it("traces once per signature and retraces on new shapes", () => {
+    let traces = 0;
+    const g = jit((x: Array) => {
+      traces++;
+      return np.mul(x, 2);
+    });
+    g(np.ones([3]));
+    g(np.zeros([3]));
+    expect(traces).toBe(1);
+    g(np.ones([4]));
+    g(np.ones([4], { dtype: "float64" }));
+    expect(traces).toBe(3);
+    expect(g.cacheSize).toBe(3);
+  });
+
+  it("keeps a bounded cache", () => {
+    const g = jit((x: Array) => np.add(x, 1), { cacheSize: 2 });
+    for (let n = 1; n <= 5; n++) g(np.ones([n]));
+    expect(g.cacheSize).toBe(2);
+  });
+
+  it("static arguments are part of the key and stay JS values", () => {
+    let traces = 0;
+    const g = jit(
+      (x: Array, power: number) => {
+        traces++;
+        let y = x;
+        for (let i = 1; i < power; i++) y = np.mul(y, x);
+        return y;
+      },
+      { staticArgnums: 1 },
+    );
+    expect(g(np.array([2]), 3).toArray()).toEqual([8]);
+    expect(g(np.array([3]), 3).toArray()).toEqual([27]);
+    expect(g(np.array([2]), 2).toArray()).toEqual([4]);
+    expect(traces).toBe(2);
+  });
+
+  it("staticArgnames picks keys of a trailing options object", () => {
+    const g = jit((x: Array, o: { scale: Array; mode: string }) => (o.mode === "double" ? np.mul(x, np.mul(o.scale, 2)) : np.mul(x, o.scale)), {
+      staticArgnames: ["mode"],
+    });
+    expect(g(np.array([1]), { scale: np.array([3]), mode: "double" }).toArray()).toEqual([6]);
+    expect(g(np.array([1]), { scale: np.array([3]), mode: "single" }).toArray()).toEqual([3]);
+  });
+
+  it("grad(jit(f)) equals jit(grad(f)) equals grad(f)", () => {
+    const x = randn([4, 3]);
+    const w = randn([3, 2]);
+    const want = grad(f, { argnums: 1 })(x, w);
+    expectClose(grad(jit(f), { argnums: 1 })(x, w), want, 1e-14);
+    expectClose(jit(grad(f, { argnums: 1 }))(x, w), want, 1e-14);
+  });
+
+  it("vmap of jit and jit of vmap equal the loop", () => {
+    const xs = randn([5, 4, 3]);
+    const w = randn([3, 2]);
+    const loop = np.stack([0, 1, 2, 3, 4].map((i) => f(np.reshape(np.slice(xs, [i, i + 1]), [4, 3]), w)));
+    expectClose(vmap(jit(f), { inAxes: [0, null] })(xs, w), loop, 1e-12);
+    expectClose(jit(vmap(f, { inAxes: [0, null] }))(xs, w), loop, 1e-12);
+  });
+
+  it("jit inside jit inlines", () => {
+    const inner = jit((x: Array) => np.sin(x));
+    const outer = jit((x: Array) => np.add(inner(x), inner(np.mul(x, 2))));
+    const x = randn([3]);
+    expectClose(outer(x), np.add(np.sin(x), np.sin(np.mul(x, 2))), 0, 0);
+    expect(outer.lower(x).toString()).toMatch(/sin[\s\S]*sin/);
+  });
+
+  it("pytrees in and out", () => {
+    const g = jit((p: { a: Array; b: Array[] }) => ({ s: np.add(p.a, p.b[0]!), n: np.sum(p.b[1]!) }));
+    const out = g({ a: np.ones([2]), b: [np.ones([2]), np.ones([3])] });
+    expect(out.s.toArray()).toEqual([2, 2]);
+    expect(out.n.item()).toBe(3);
+  });
+
+  it("rejects bad static arguments", () => {
+    expect(() => jit((x: Array) => x, { staticArgnums: 3 })(np.ones([1]))).toThrow(DriftError);
+    expect(() => jit((x: Array, _f: unknown) => x, { staticArgnums: 1 })(np.ones([1]), () => 1)).toThrow(/JSON-serialisable/);
+  });
+});
