@@ -2,7 +2,8 @@
 import * as np from "./numpy.ts";
 import * as tree from "./tree.ts";
 import * as random from "./random/random.ts";
-export { np, tree, random };
+import * as lax from "./lax/index.ts";
+export { np, tree, random, lax };
 export { Tensor as Array, ShapedArray } from "./core/tensor.ts";
 export { DriftError, ConcretizationError } from "./errors.ts";
 export type { DType, TypedArray } from "./dtype.ts";

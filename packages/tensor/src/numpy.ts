@@ -1,5 +1,6 @@
 // The `np` namespace: numpy-style functions over Drift arrays (positional args stay positional, keywords become options).
 import "./ops/methods.ts";
+import "./backend/install.ts";
 export { array, zeros, ones, full, zerosLike, onesLike, arange, linspace, eye } from "./ops/creation.ts";
 export type { DTypeOptions, NestedArray } from "./ops/creation.ts";
 export {
