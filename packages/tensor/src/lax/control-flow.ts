@@ -130,8 +130,8 @@ export const scanPrim: Primitive<ScanParams> = definePrimitive<ScanParams>({
   },
   transpose(cts, args, p) {
     const { jaxpr, numConsts: nc, numCarry: nk, length } = p;
-    const linear = args.map((a) => a instanceof UndefPrimal);
-    if (!linear.slice(nc, nc + nk).every(Boolean)) throw new DriftError("scan", "transpose needs every carry to be linear");
+    // Carries are always treated as linear: a known carry here is an instantiated zero tangent.
+    const linear = args.map((a, i) => a instanceof UndefPrimal || (i >= nc && i < nc + nk));
     const ins = avalsOf(jaxpr);
     const outs = outAvalsOf(jaxpr);
     const constIdx = ins.slice(0, nc).map((_, i) => i);
@@ -178,7 +178,7 @@ export const scanPrim: Primitive<ScanParams> = definePrimitive<ScanParams>({
       reverse: !p.reverse,
     });
     const out: (Tensor | null)[] = args.map(() => null);
-    for (let j = 0; j < nk; j++) out[nc + j] = res[j]!;
+    for (let j = 0; j < nk; j++) out[nc + j] = args[nc + j] instanceof UndefPrimal ? res[j]! : null;
     linearConsts.forEach((i, j) => (out[i] = res[nk + j]!));
     linearXs.forEach((i, j) => (out[i] = res[nk + nL + j]!));
     return out;
@@ -345,7 +345,7 @@ export const whilePrim: Primitive<WhileParams> = definePrimitive<WhileParams>({
   transpose() {
     throw new DriftError(
       "whileLoop",
-      "is not reverse-differentiable (its trip count depends on the data); use lax.scan or lax.foriLoop with static bounds for grad",
+      "reverse-mode differentiation (grad/vjp) is not supported because the trip count depends on the data; use lax.scan or lax.foriLoop with static bounds",
     );
   },
   batch(args, dims, p, size) {
