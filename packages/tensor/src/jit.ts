@@ -1,6 +1,7 @@
 // jit: trace a function once per input signature into a jaxpr, cache it, and run the cached program.
 import { DriftError } from "./errors.ts";
-import { ConcreteArray, type ShapedArray, type Tensor } from "./core/tensor.ts";
+import { ConcreteArray, type ShapedArray, type Tensor, isEagerContext } from "./core/tensor.ts";
+import { compiled } from "./jit/compile.ts";
 import { type ClosedJaxpr, evalJaxpr, traceFlat } from "./core/jaxpr.ts";
 import { type TreeDef, flatten, treeDefToString, unflatten } from "./tree.ts";
 import { array } from "./ops/creation.ts";
@@ -124,7 +125,13 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
 
   const jitted = ((...args: any[]) => {
     const { entry, leaves } = lookup(args);
-    const outs = evalJaxpr(entry.program.jaxpr, [...entry.program.consts, ...leaves]);
+    const inputs = [...entry.program.consts, ...leaves];
+    // Concrete inputs outside any transformation run the compiled program; otherwise the jaxpr is
+    // re-evaluated through the active transformations (inlined into an enclosing jit, differentiated, batched).
+    const outs =
+      isEagerContext() && inputs.every((x) => x instanceof ConcreteArray)
+        ? compiled(entry.program.jaxpr).run(inputs as ConcreteArray[])
+        : evalJaxpr(entry.program.jaxpr, inputs);
     return unflatten(entry.outTree, outs);
   }) as JittedFunction<F>;
   Object.defineProperty(jitted, "cacheSize", { get: () => cache.size });

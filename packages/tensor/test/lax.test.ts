@@ -4,7 +4,7 @@ import { type Array, DriftError, grad, jit, lax, np, vmap } from "../src/index.t
 import { checkGrads } from "../src/testing.ts";
 import { expectClose, randn } from "./helpers.ts";
 
-const f64 = (x: number | number[]) => np.array(x as any, { dtype: "float64" });
+const f64 = (x: unknown) => np.array(x as any, { dtype: "float64" });
 
 /** One denoising-style step: x ← x − 0.1·tanh(x·w + t) (a stand-in for a diffusion update). */
 const step = (x: Array, w: Array, t: number | Array) => np.sub(x, np.mul(np.tanh(np.add(np.matmul(x, w), t)), 0.1));

@@ -14,30 +14,33 @@ export function broadcastStrides(inShape: readonly number[], outShape: readonly 
   });
 }
 
-type Access = "c" | "s" | "g";
-type LoopFn = (out: TypedArray, shape: readonly number[], ins: TypedArray[], strides: (number[] | null)[]) => void;
+/** How a loop reads one input: contiguous, scalar, or through broadcast strides. */
+export type Access = "c" | "s" | "g";
+/** A compiled elementwise loop. */
+export type LoopFn = (out: TypedArray, shape: readonly number[], ins: TypedArray[], strides: (number[] | null)[]) => void;
 
 const loopCache = new Map<string, LoopFn>();
 const VARS = ["a", "b", "c", "d"];
 
 /**
- * Compiles (once) a loop computing `out[i] = expr(a, b, ...)` with numpy broadcasting.
- * Each input is contiguous (`c`, same shape as out), a scalar (`s`), or strided (`g`).
+ * Compiles (once) a loop computing `out[i] = expr` with numpy broadcasting, where input k is read into the
+ * local `names[k]` and `prelude` statements may compute temporaries from them first. Each input is
+ * contiguous (`c`, same shape as out), a scalar (`s`), or strided (`g`).
  */
-function compileLoop(expr: string, modes: Access[]): LoopFn {
-  const key = `${expr}|${modes.join("")}`;
+export function compileLoop(expr: string, modes: Access[], names: readonly string[] = VARS, prelude = ""): LoopFn {
+  const key = `${prelude}|${expr}|${modes.join("")}|${names.join(",")}`;
   let fn = loopCache.get(key);
   if (fn) return fn;
   const n = modes.length;
   const lines: string[] = ["const n = out.length;", "if (n === 0) return;"];
   for (let k = 0; k < n; k++) {
     lines.push(`const x${k} = ins[${k}];`);
-    if (modes[k] === "s") lines.push(`const ${VARS[k]}0 = x${k}[0];`);
+    if (modes[k] === "s") lines.push(`const ${names[k]}_s = x${k}[0];`);
   }
   const general = modes.includes("g");
   if (!general) {
-    const reads = modes.map((m, k) => `const ${VARS[k]} = ${m === "s" ? `${VARS[k]}0` : `x${k}[i]`};`).join(" ");
-    lines.push(`for (let i = 0; i < n; i++) { ${reads} out[i] = ${expr}; }`);
+    const reads = modes.map((m, k) => `const ${names[k]} = ${m === "s" ? `${names[k]}_s` : `x${k}[i]`};`).join(" ");
+    lines.push(`for (let i = 0; i < n; i++) { ${reads} ${prelude} out[i] = ${expr}; }`);
   } else {
     lines.push("const r = shape.length;", "const inner = shape[r - 1];", "const outer = n / inner;", "const idx = new Int32Array(r);");
     for (let k = 0; k < n; k++) {
@@ -48,13 +51,13 @@ function compileLoop(expr: string, modes: Access[]): LoopFn {
     for (let k = 0; k < n; k++) if (modes[k] === "g") lines.push(`let p${k} = o${k};`);
     const reads = modes
       .map((m, k) => {
-        const v = VARS[k];
-        if (m === "s") return `const ${v} = ${v}0;`;
+        const v = names[k];
+        if (m === "s") return `const ${v} = ${v}_s;`;
         if (m === "c") return `const ${v} = x${k}[q];`;
         return `const ${v} = x${k}[p${k}]; p${k} += d${k};`;
       })
       .join(" ");
-    lines.push(`for (let j = 0; j < inner; j++) { ${reads} out[q++] = ${expr}; }`);
+    lines.push(`for (let j = 0; j < inner; j++) { ${reads} ${prelude} out[q++] = ${expr}; }`);
     lines.push("for (let dd = r - 2; dd >= 0; dd--) {", "idx[dd]++;");
     for (let k = 0; k < n; k++) if (modes[k] === "g") lines.push(`o${k} += st${k}[dd];`);
     lines.push("if (idx[dd] < shape[dd]) break;");
@@ -66,20 +69,15 @@ function compileLoop(expr: string, modes: Access[]): LoopFn {
   return fn;
 }
 
-/** Elementwise n-ary map with numpy broadcasting; `expr` names the inputs a, b, c and may call `H.<name>` for the functions in `SPECIAL`. */
-export function mapElementwise(
-  expr: string,
-  ins: { buf: TypedArray; shape: readonly number[] }[],
-  out: TypedArray,
-  outShape: readonly number[],
-): TypedArray {
+/** Access mode and broadcast strides of each input of an elementwise loop producing `outShape`. */
+export function accessPlan(ins: readonly { size: number; shape: readonly number[] }[], outShape: readonly number[], outSize: number): { modes: Access[]; strides: (number[] | null)[] } {
   const modes: Access[] = [];
   const strides: (number[] | null)[] = [];
   for (const x of ins) {
-    if (x.buf.length === out.length && x.shape.length === outShape.length) {
+    if (x.size === outSize && x.shape.length === outShape.length) {
       modes.push("c");
       strides.push(null);
-    } else if (x.buf.length === 1) {
+    } else if (x.size === 1) {
       modes.push("s");
       strides.push(null);
     } else {
@@ -87,6 +85,21 @@ export function mapElementwise(
       strides.push(broadcastStrides(x.shape, outShape));
     }
   }
+  return { modes, strides };
+}
+
+/** Elementwise n-ary map with numpy broadcasting; `expr` names the inputs a, b, c and may call `H.<name>` for the functions in `SPECIAL`. */
+export function mapElementwise(
+  expr: string,
+  ins: { buf: TypedArray; shape: readonly number[] }[],
+  out: TypedArray,
+  outShape: readonly number[],
+): TypedArray {
+  const { modes, strides } = accessPlan(
+    ins.map((x) => ({ size: x.buf.length, shape: x.shape })),
+    outShape,
+    out.length,
+  );
   compileLoop(expr, modes)(
     out,
     outShape,

@@ -43,6 +43,8 @@ export interface Primitive<P = any> {
   jvp?(primals: Tensor[], tangents: (Tensor | null)[], params: P): [Tensor[], (Tensor | null)[]];
   /** Transpose rule of a linear primitive: cotangents of the linear (UndefPrimal) inputs. */
   transpose?(cts: (Tensor | null)[], args: (Tensor | UndefPrimal)[], params: P): (Tensor | null)[];
+  /** Elementwise primitives only: the value of one output element as a JS expression over inputs `a, b, c` (for fused kernels). */
+  jsExpr?(inputs: ShapedArray[], params: P): string;
   /** Batching rule: inputs with their batch axis (`null` = unbatched); returns outputs and their batch axes. */
   batch?(args: Tensor[], dims: (number | null)[], params: P, axisSize: number): [Tensor[], (number | null)[]];
 }
@@ -289,4 +291,9 @@ function leakedTracer(prim: Primitive | undefined, x: Tensor): DriftError {
 /** True when float tangents/cotangents flow through this dtype. */
 export function isDifferentiable(dtype: DType): boolean {
   return isFloat(dtype);
+}
+
+/** True when no transformation is active, so primitives run eagerly on concrete arrays. */
+export function isEagerContext(): boolean {
+  return traceStack.length === 1 && dynamicMain === null;
 }

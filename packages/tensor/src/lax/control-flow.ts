@@ -5,6 +5,7 @@ import { sizeOf } from "../shape.ts";
 import { ConcreteArray, type Primitive, ShapedArray, type Tensor, UndefPrimal, bind, definePrimitive } from "../core/tensor.ts";
 import { type Jaxpr, evalJaxpr, traceFlat } from "../core/jaxpr.ts";
 import { backwardPass } from "../core/linearize.ts";
+import { compiled } from "../jit/compile.ts";
 import { jvp, vmap } from "../transformations.ts";
 import { broadcastTo, moveaxis, reshape } from "../ops/movement.ts";
 import { add, clip, equal, where } from "../ops/elementwise.ts";
@@ -64,10 +65,11 @@ export const scanPrim: Primitive<ScanParams> = definePrimitive<ScanParams>({
     let carry: Tensor[] = inputs.slice(p.numConsts, p.numConsts + p.numCarry);
     const xs = inputs.slice(p.numConsts + p.numCarry);
     const ysAvals = outAvals.slice(p.numCarry);
+    const body = compiled(p.jaxpr);
     const ys = ysAvals.map((a) => allocate(a.dtype, a.size));
     for (let step = 0; step < p.length; step++) {
       const i = p.reverse ? p.length - 1 - step : step;
-      const outs = evalJaxpr(p.jaxpr, [...consts, ...carry, ...xs.map((x) => rowOf(x, i))]);
+      const outs = body.run([...consts, ...(carry as ConcreteArray[]), ...xs.map((x) => rowOf(x, i))]);
       carry = outs.slice(0, p.numCarry);
       outs.slice(p.numCarry).forEach((y, j) => {
         const data = (y as ConcreteArray).buf;
@@ -224,7 +226,7 @@ export const switchPrim: Primitive<SwitchParams> = definePrimitive<SwitchParams>
   },
   impl([index, ...ops], p) {
     const i = Math.min(Math.max(index!.buf[0]!, 0), p.branches.length - 1);
-    return evalJaxpr(p.branches[i]!, ops).map((o) => (o as ConcreteArray).buf);
+    return compiled(p.branches[i]!).run(ops).map((o) => o.buf);
   },
   jvp([index, ...ps], [, ...ts], p) {
     const primalOut = bind(switchPrim, [index!, ...ps], p);
@@ -309,9 +311,11 @@ export const whilePrim: Primitive<WhileParams> = definePrimitive<WhileParams>({
   impl(inputs, p) {
     const condConsts = inputs.slice(0, p.numCondConsts);
     const bodyConsts = inputs.slice(p.numCondConsts, p.numCondConsts + p.numBodyConsts);
-    let carry: Tensor[] = inputs.slice(p.numCondConsts + p.numBodyConsts);
-    while ((evalJaxpr(p.cond, [...condConsts, ...carry])[0] as ConcreteArray).buf[0]) carry = evalJaxpr(p.body, [...bodyConsts, ...carry]);
-    return carry.map((c) => (c as ConcreteArray).buf);
+    let carry = inputs.slice(p.numCondConsts + p.numBodyConsts);
+    const cond = compiled(p.cond);
+    const body = compiled(p.body);
+    while (cond.run([...condConsts, ...carry])[0]!.buf[0]) carry = body.run([...bodyConsts, ...carry]);
+    return carry.map((c) => c.buf);
   },
   jvp(primals, tangents, p) {
     const nC = p.numCondConsts;

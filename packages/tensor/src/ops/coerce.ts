@@ -42,6 +42,8 @@ export const convertPrim: Primitive<{ dtype: DType; weakType: boolean }> = defin
     else out.set(src);
     return [out];
   },
+  jsExpr: (_x, p) =>
+    p.dtype === "bool" ? "(a !== 0 ? 1 : 0)" : p.dtype === "int32" || p.dtype === "uint32" ? "(Number.isFinite(a) ? Math.trunc(a) : 0)" : "a",
   jvp: ([x], [t], p) => [[convert(x!, p.dtype, p.weakType)], [t && isFloatDType(p.dtype) ? convert(t, p.dtype, p.weakType) : null]],
   transpose: ([ct], [x]) => [ct === null ? null : convert(ct, (x as { aval: ShapedArray }).aval.dtype)],
   batch: ([x], [d], p) => [[convert(x!, p.dtype, p.weakType)], [d!]],

@@ -55,6 +55,7 @@ function defineUnary(def: UnaryDef): Primitive<null> {
     name: def.name,
     abstractEval: ([x]) => [new ShapedArray(x!.shape, def.outDtype ?? x!.dtype, x!.weakType)],
     impl: ([x], _p, [o]) => [mapElementwise(def.expr(x!.dtype), [x!], allocate(o!.dtype, o!.size), o!.shape)],
+    jsExpr: ([x]) => def.expr(x!.dtype),
     ...(def.jvp && {
       jvp: ([x], [t]) => {
         const y = bind1(prim, [x!], null);
@@ -114,6 +115,7 @@ function defineBinary(def: BinaryDef): Primitive<null> {
     name: def.name,
     abstractEval: (avals) => [elementwiseAval(def.name, avals, def.outDtype)],
     impl: ([x, y], _p, [o]) => [mapElementwise(def.expr(x!.dtype), [x!, y!], allocate(o!.dtype, o!.size), o!.shape)],
+    jsExpr: ([x]) => def.expr(x!.dtype),
     ...(def.jvp && {
       jvp: ([x, y], [tx, ty]) => {
         const out = bind1(prim, [x!, y!], null);
@@ -242,6 +244,7 @@ export const selectPrim: Primitive<null> = definePrimitive<null>({
     return [new ShapedArray(broadcastShapes("where", p!.shape, v.shape), v.dtype, v.weakType)];
   },
   impl: ([p, t, f], _p, [o]) => [mapElementwise("a ? b : c", [p!, t!, f!], allocate(o!.dtype, o!.size), o!.shape)],
+  jsExpr: () => "a ? b : c",
   jvp([p, t, f], [, tt, tf]) {
     const out = bind1(selectPrim, [p!, t!, f!], null);
     const zero = scalar(0, out.dtype);
