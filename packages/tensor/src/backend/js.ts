@@ -28,7 +28,7 @@ const VARS = ["a", "b", "c", "d"];
  * contiguous (`c`, same shape as out), a scalar (`s`), or strided (`g`).
  */
 export function compileLoop(expr: string, modes: Access[], names: readonly string[] = VARS, prelude = ""): LoopFn {
-  const key = names === VARS ? expr + modes.join("") : `${prelude}|${expr}|${modes.join("")}|${names.join(",")}`;
+  const key = names === VARS ? `${expr}\u0001${modes.join("")}` : `${prelude}|${expr}|${modes.join("")}|${names.join(",")}`;
   let fn = loopCache.get(key);
   if (fn) return fn;
   const n = modes.length;
