@@ -128,3 +128,16 @@ describe("compiled programs", () => {
     expect(jit(f)(x).toArray()).toEqual(f(x).toArray());
   });
 });
+
+describe("compiler rewrites", () => {
+  it("a transposed matmul operand becomes a layout flag, with equal results", async () => {
+    const { compileJaxpr } = await import("../src/jit/compile.ts");
+    const f = (a: Array, b: Array) => np.matmul(a.T, np.transpose(b));
+    const a = randn([5, 3], "float32");
+    const b = randn([4, 5], "float32");
+    const prog = jit(f).lower(a, b);
+    const c = compileJaxpr(prog.jaxpr);
+    expect(c.stats.prims).toBe(1);
+    expectClose(c.run([a, b] as any)[0]!, f(a, b), 1e-6, 1e-6);
+  });
+});

@@ -1,7 +1,7 @@
 // Lowers a jaxpr to an executable program: elementwise chains fused into single generated loops, the rest run by their impl.
 import { type DType, type TypedArray, allocate } from "../dtype.ts";
 import { ConcreteArray, type Primitive, type ShapedArray } from "../core/tensor.ts";
-import { type Atom, type Jaxpr, Lit, Var, literalArray } from "../core/jaxpr.ts";
+import { type Atom, Jaxpr, type JaxprEqn, Lit, Var, literalArray } from "../core/jaxpr.ts";
 import { type LoopFn, accessPlan, compileLoop } from "../backend/js.ts";
 
 /** Wraps a JS number expression so it rounds or wraps exactly as storing it in the dtype's typed array would. */
@@ -71,7 +71,8 @@ const isFusible = (prim: Primitive, nOut: number): boolean => prim.jsExpr !== un
  * remaining elementwise equation becomes one loop over its output. Intermediate buffers of fused loops
  * are allocated once and reused across calls; outputs are always fresh arrays.
  */
-export function compileJaxpr(jaxpr: Jaxpr): CompiledProgram {
+export function compileJaxpr(source: Jaxpr): CompiledProgram {
+  const jaxpr = simplify(source);
   const slotOf = new Map<Var, Slot>();
   let nSlots = 0;
   const slot = (v: Var): Slot => {
@@ -206,6 +207,44 @@ export function compileJaxpr(jaxpr: Jaxpr): CompiledProgram {
     });
   };
   return { stats, run };
+}
+
+/** True for a permutation that swaps the last two axes and keeps the others. */
+function swapsLastTwo(perm: readonly number[]): boolean {
+  const n = perm.length;
+  return n >= 2 && perm[n - 1] === n - 2 && perm[n - 2] === n - 1 && perm.slice(0, n - 2).every((p, i) => p === i);
+}
+
+/**
+ * Peephole rewrites before lowering: a matmul operand that is a transpose of the last two axes reads the
+ * untransposed array with the layout flag flipped (the kernel packs either layout at the same speed), then
+ * equations whose results are unused are dropped.
+ */
+function simplify(jaxpr: Jaxpr): Jaxpr {
+  const producer = new Map<Var, JaxprEqn>();
+  for (const e of jaxpr.eqns) for (const v of e.outBinders) producer.set(v, e);
+  const eqns = jaxpr.eqns.map((e): JaxprEqn => {
+    if (e.primitive.name !== "matmul") return e;
+    const inputs = [...e.inputs];
+    const params = { ...e.params };
+    inputs.forEach((a, i) => {
+      const t = a instanceof Var ? producer.get(a) : undefined;
+      if (!t || t.primitive.name !== "transpose" || !swapsLastTwo(t.params.perm)) return;
+      inputs[i] = t.inputs[0]!;
+      if (i === 0) params.transA = !params.transA;
+      else params.transB = !params.transB;
+    });
+    return { ...e, inputs, params };
+  });
+  const live = new Set<Var>(jaxpr.outs.filter((a): a is Var => a instanceof Var));
+  const kept: JaxprEqn[] = [];
+  for (let i = eqns.length - 1; i >= 0; i--) {
+    const e = eqns[i]!;
+    if (!e.outBinders.some((v) => live.has(v))) continue;
+    kept.push(e);
+    for (const a of e.inputs) if (a instanceof Var) live.add(a);
+  }
+  return new Jaxpr(jaxpr.inBinders, kept.reverse(), jaxpr.outs);
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
