@@ -50,6 +50,10 @@ describe("dtype promotion (JAX rules, JS numbers are weak)", () => {
     expect(np.div(np.arange(3), 2).toArray()).toEqual([0, 0.5, 1]);
     expect(np.greater(np.arange(3), 1).dtype).toBe("bool");
   });
+  it("JS numbers keep full precision when they meet float64 arrays", () => {
+    expect(np.mul(np.array([-2], { dtype: "float64" }), 0.01).item()).toBe(-0.02);
+    expect(np.mul(np.array([-2]), 0.01).item()).toBe(Math.fround(Math.fround(-2) * Math.fround(0.01)));
+  });
   it("integer arithmetic wraps like int32", () => {
     expect(np.mul(np.array([2 ** 30], { dtype: "int32" }), 4).toArray()).toEqual([0]);
     expect(np.add(np.array([2 ** 31 - 1], { dtype: "int32" }), 1).toArray()).toEqual([-(2 ** 31)]);

@@ -134,6 +134,8 @@ export abstract class Tensor {
 /** A materialised array on the CPU: an immutable typed array in row-major order. */
 export class ConcreteArray extends Tensor {
   private readonly _aval: ShapedArray;
+  /** For a weak scalar made from a JS number: that number before rounding to the dtype, so a later cast to float64 is exact. */
+  exactScalar?: number;
   constructor(
     aval: ShapedArray,
     readonly buf: TypedArray,

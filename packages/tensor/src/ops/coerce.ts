@@ -11,7 +11,9 @@ export type ArrayLike = Tensor | number | boolean;
 export function scalar(value: number, dtype: DType, weakType = false): ConcreteArray {
   const data = allocate(dtype, 1);
   data[0] = castScalar(value, dtype);
-  return new ConcreteArray(new ShapedArray([], dtype, weakType), data);
+  const out = new ConcreteArray(new ShapedArray([], dtype, weakType), data);
+  if (weakType && isFloatDType(dtype)) out.exactScalar = value;
+  return out;
 }
 
 /**
@@ -56,7 +58,7 @@ function isFloatDType(d: DType): boolean {
 /** Casts `x` to `dtype`; a no-op when it already has it. Concrete scalars are converted without an op. */
 export function convert(x: Tensor, dtype: DType, weakType = false): Tensor {
   if (x.dtype === dtype && x.weakType === weakType) return x;
-  if (x instanceof ConcreteArray && x.size === 1 && x.ndim === 0) return scalar(x.buf[0]!, dtype, weakType);
+  if (x instanceof ConcreteArray && x.size === 1 && x.ndim === 0) return scalar(x.exactScalar ?? x.buf[0]!, dtype, weakType);
   return bind1(convertPrim, [x], { dtype, weakType });
 }
 
