@@ -1,5 +1,8 @@
 // The safetensors format (github.com/huggingface/safetensors): encoding named arrays and strictly validated decoding.
-import { np, DriftError, ConcretizationError, Array as DriftArray, type DType, type TypedArray } from "@drift/tensor";
+import * as np from "../numpy.ts";
+import { ConcretizationError, DriftError } from "../errors.ts";
+import { Tensor as DriftArray } from "../core/tensor.ts";
+import type { DType, TypedArray } from "../dtype.ts";
 
 /** Largest header the reference implementation accepts, in bytes. */
 const MAX_HEADER_BYTES = 100_000_000;

@@ -1,5 +1,6 @@
 // Pytrees as named tensors plus a JSON description of their structure and static leaves (the checkpoint sidecar).
-import { DriftError, Array as DriftArray } from "@drift/tensor";
+import { DriftError } from "../errors.ts";
+import { Tensor as DriftArray } from "../core/tensor.ts";
 import { METADATA_KEY, type Fail } from "./safetensors.ts";
 
 /**

@@ -1,8 +1,9 @@
 // Checkpoints: a pytree's arrays in a safetensors file, its structure and static leaves in a JSON sidecar beside it.
 import { randomUUID } from "node:crypto";
-import { DriftError, type Array as DriftArray } from "@drift/tensor";
-import { readIfExists, readIfExistsSync, readPart, readPartSync, writeFilesAtomic, writeFilesAtomicSync, type PendingFile } from "./checkpoint/files.ts";
-import { buildTree, describeTree, leafNames, parseSidecar, sidecarText, type TreeNode } from "./checkpoint/pytree.ts";
+import { DriftError } from "../errors.ts";
+import type { Tensor as DriftArray } from "../core/tensor.ts";
+import { readIfExists, readIfExistsSync, readPart, readPartSync, writeFilesAtomic, writeFilesAtomicSync, type PendingFile } from "./files.ts";
+import { buildTree, describeTree, leafNames, parseSidecar, sidecarText, type TreeNode } from "./pytree.ts";
 import {
   checkMetadata,
   decodeFile,
@@ -12,7 +13,7 @@ import {
   readHeaderLength,
   type Fail,
   type ParsedHeader,
-} from "./checkpoint/safetensors.ts";
+} from "./safetensors.ts";
 
 /** Options of `save` / `saveSync`. */
 export interface SaveOptions {
