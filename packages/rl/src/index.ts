@@ -1,0 +1,22 @@
+// @drift/rl: RL building blocks on @drift/tensor — buffers, returns and targets, value transforms, normalizers, evaluation, logging, checkpoints.
+export * as replay from "./replay.ts";
+export type { ReplayState, NStepFields, NStepOptions, NStepBatch } from "./replay.ts";
+export * as rollout from "./rollout.ts";
+export type { RolloutState } from "./rollout.ts";
+export { makeWindows, sampleWindows } from "./trajectory.ts";
+export type { Windows, WindowOptions } from "./trajectory.ts";
+export { discountedCumsum, lambdaReturns, tdLambda, nStepReturns, gae, gaeBatched } from "./returns.ts";
+export type { TdLambdaOptions, GaeBatchedInput } from "./returns.ts";
+export { hlGauss } from "./hl-gauss.ts";
+export type { HLGauss, HLGaussOptions } from "./hl-gauss.ts";
+export { expectileLoss } from "./losses.ts";
+export * as runningStats from "./running-stats.ts";
+export { obsNormalizer } from "./running-stats.ts";
+export type { RunningStats, RunningStatsInitOptions, NormalizeOptions, ObsNormalizer } from "./running-stats.ts";
+export type { Env, ResetResult, StepResult, PolicyFn } from "./env.ts";
+export { evaluate, episodeStats, episodeTrackerInit, episodeTrackerUpdate } from "./evaluate.ts";
+export type { EvaluateOptions, EvaluateResult, EpisodeStats, EpisodeTrackerState } from "./evaluate.ts";
+export { METRICS, Logger, csvSink, jsonlSink, consoleSink, readCsv, readJsonl } from "./logger.ts";
+export type { MetricValue, MetricRecord, MetricSink, LoggableValue, FileSinkOptions, ConsoleSinkOptions } from "./logger.ts";
+export { saveCheckpoint, loadCheckpoint, checkpointFiles } from "./checkpoint.ts";
+export type { TrainingCheckpoint, LoadCheckpointOptions } from "./checkpoint.ts";
