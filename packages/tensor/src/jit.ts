@@ -1,6 +1,6 @@
 // jit: trace a function once per input signature into a jaxpr, cache it, and run the cached program.
 import { DriftError } from "./errors.ts";
-import { ConcreteArray, type ShapedArray, type Tensor, isEagerContext } from "./core/tensor.ts";
+import { ConcreteArray, type ShapedArray, type Tensor, donatedError, isEagerContext } from "./core/tensor.ts";
 import { compiled } from "./jit/compile.ts";
 import { type ClosedJaxpr, evalJaxpr, traceFlat } from "./core/jaxpr.ts";
 import { type TreeDef, flatten, treeDefToString, unflatten } from "./tree.ts";
@@ -65,7 +65,7 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
   const capacity = opts.cacheSize ?? 64;
   const cache = new Map<string, CacheEntry>();
 
-  const prepare = (args: any[]): { key: string; leaves: Tensor[]; trace: () => CacheEntry } => {
+  const prepare = (args: any[]): { key: string; leaves: Tensor[]; donatedLeaves: Set<number>; trace: () => CacheEntry } => {
     for (const n of [...staticNums, ...donate])
       if (n >= args.length) throw new DriftError(op, `argument number ${n} is out of range: the function was called with ${args.length} arguments`);
     const dynamic: unknown[] = [];
@@ -88,6 +88,14 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
       } else dynamic.push(typeof a === "number" ? array(a) : a);
     });
     const [leaves, def] = flatten(dynamic, op);
+    // Leaf positions that belong to donated arguments.
+    const donatedLeaves = new Set<number>();
+    let offset = 0;
+    dynamic.forEach((a, i) => {
+      const n = flatten(a, op)[0].length;
+      if (donate.includes(i)) for (let j = 0; j < n; j++) donatedLeaves.add(offset + j);
+      offset += n;
+    });
     keyParts.push(treeDefToString(def), ...leaves.map((x) => avalKey(x.aval)));
     const trace = (): CacheEntry => {
       let outTree: TreeDef | null = null;
@@ -103,16 +111,16 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
       );
       return { program, outTree: outTree! };
     };
-    return { key: keyParts.join("|"), leaves, trace };
+    return { key: keyParts.join("|"), leaves, donatedLeaves, trace };
   };
 
-  const lookup = (args: any[]): { entry: CacheEntry; leaves: Tensor[] } => {
-    const { key, leaves, trace } = prepare(args);
+  const lookup = (args: any[]): { entry: CacheEntry; leaves: Tensor[]; donatedLeaves: Set<number> } => {
+    const { key, leaves, donatedLeaves, trace } = prepare(args);
     let entry = cache.get(key);
     if (entry) {
       cache.delete(key);
       cache.set(key, entry);
-      return { entry, leaves };
+      return { entry, leaves, donatedLeaves };
     }
     entry = trace();
     // Programs that captured tracers of an enclosing transformation are valid for this call only.
@@ -120,19 +128,30 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
       cache.set(key, entry);
       if (cache.size > capacity) cache.delete(cache.keys().next().value!);
     }
-    return { entry, leaves };
+    return { entry, leaves, donatedLeaves };
   };
 
   const jitted = ((...args: any[]) => {
-    const { entry, leaves } = lookup(args);
+    const { entry, leaves, donatedLeaves } = lookup(args);
     const inputs = [...entry.program.consts, ...leaves];
     // Concrete inputs outside any transformation run the compiled program; otherwise the jaxpr is
     // re-evaluated through the active transformations (inlined into an enclosing jit, differentiated, batched).
-    const outs =
-      isEagerContext() && inputs.every((x) => x instanceof ConcreteArray)
-        ? compiled(entry.program.jaxpr).run(inputs as ConcreteArray[])
-        : evalJaxpr(entry.program.jaxpr, inputs);
-    return unflatten(entry.outTree, outs);
+    if (!(isEagerContext() && inputs.every((x) => x instanceof ConcreteArray))) return unflatten(entry.outTree, evalJaxpr(entry.program.jaxpr, inputs));
+    const concreteInputs = inputs as ConcreteArray[];
+    for (const x of concreteInputs) if (x.donated) throw donatedError(op);
+    const nConsts = entry.program.consts.length;
+    // A donated buffer that is also passed in another (non-donated) position cannot be overwritten.
+    const kept = new Set(leaves.filter((_, i) => !donatedLeaves.has(i)).map((x) => (x as ConcreteArray).buf));
+    const donated = new Set<number>();
+    for (const i of donatedLeaves) if (!kept.has((leaves[i] as ConcreteArray).buf)) donated.add(nConsts + i);
+    const outs = compiled(entry.program.jaxpr).run(concreteInputs, donated);
+    const donatedArrays = new Set([...donatedLeaves].map((i) => leaves[i] as ConcreteArray));
+    for (const x of donatedArrays) x.donated = true;
+    // An output that is a donated input itself gets a fresh handle on the same buffer.
+    return unflatten(
+      entry.outTree,
+      outs.map((o) => (donatedArrays.has(o) ? new ConcreteArray(o.aval, o.buf) : o)),
+    );
   }) as JittedFunction<F>;
   Object.defineProperty(jitted, "cacheSize", { get: () => cache.size });
   Object.defineProperty(jitted, "lower", {

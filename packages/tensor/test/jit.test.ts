@@ -1,6 +1,6 @@
 // jit equals eager on the whole op suite; caching, static arguments and composition with grad/vmap.
 import { describe, expect, it } from "vitest";
-import { type Array, DriftError, grad, jit, np, vmap } from "../src/index.ts";
+import { type Array, DriftError, grad, jit, lax, np, vmap } from "../src/index.ts";
 import { OP_CASES } from "./op-cases.ts";
 import { expectClose, randn } from "./helpers.ts";
 
@@ -139,5 +139,35 @@ describe("compiler rewrites", () => {
     const c = compileJaxpr(prog.jaxpr);
     expect(c.stats.prims).toBe(1);
     expectClose(c.run([a, b] as any)[0]!, f(a, b), 1e-6, 1e-6);
+  });
+});
+
+describe("donation", () => {
+  it("dynamicUpdateSlice on a donated buffer writes in place, equals the copying path, and invalidates the input", () => {
+    const add = (buf: Array, row: Array, i: Array) => lax.dynamicUpdateSlice(buf, np.reshape(row, [1, 3]), [i, 0]);
+    const fresh = () => np.reshape(np.arange(12).astype("float32"), [4, 3]);
+    const want = add(fresh(), np.array([9, 9, 9]), np.array(2, { dtype: "int32" }));
+    const g = jit(add, { donateArgnums: 0 });
+    const buf = fresh();
+    const data = buf.dataSync();
+    const out = g(buf, np.array([9, 9, 9]), np.array(2, { dtype: "int32" }));
+    expect(out.toArray()).toEqual(want.toArray());
+    expect(out.dataSync()).toBe(data);
+    expect(() => buf.toArray()).toThrow(/donated/);
+    expect(() => np.add(buf, 1)).toThrow(/donated/);
+    // Without donation the input survives and the output is a new buffer.
+    const h = jit(add);
+    const keep = fresh();
+    const out2 = h(keep, np.array([9, 9, 9]), np.array(2, { dtype: "int32" }));
+    expect(out2.dataSync()).not.toBe(keep.dataSync());
+    expect(keep.toArray()).toEqual(fresh().toArray());
+  });
+
+  it("a ring buffer under jit with donation costs O(item) per add and matches the eager result", () => {
+    let buf = np.zeros([1000, 4]);
+    const add = jit((b: Array, x: Array, i: Array) => lax.dynamicUpdateSlice(b, np.reshape(x, [1, 4]), [i, 0]), { donateArgnums: 0 });
+    for (let i = 0; i < 1200; i++) buf = add(buf, np.full([4], i), np.array(i % 1000, { dtype: "int32" }));
+    expect(np.reshape(np.slice(buf, [0, 1]), [4]).toArray()).toEqual([1000, 1000, 1000, 1000]);
+    expect(np.reshape(np.slice(buf, [999, 1000]), [4]).toArray()).toEqual([999, 999, 999, 999]);
   });
 });

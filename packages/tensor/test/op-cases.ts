@@ -1,5 +1,5 @@
 // The shared op suite: one case per primitive or composite, reused by gradient, vmap and (later) jit/backend tests.
-import { type Array, np } from "../src/index.ts";
+import { type Array, lax, np } from "../src/index.ts";
 import { randn, randu } from "./helpers.ts";
 
 /** One op under test: a function of arrays and a generator of valid float64 inputs. */
@@ -85,6 +85,9 @@ export const OP_CASES: OpCase[] = [
   { name: "takeAlongAxis", fn: (x) => np.takeAlongAxis(x, i32([[1], [0], [3]]), 1), args: () => [randn([3, 4])] },
   { name: "sort", fn: (x) => np.sort(x, -1), args: () => [randn([3, 5])] },
   { name: "oneHot-dot", fn: (x) => np.sum(np.mul(x, np.oneHot(i32([1, 0, 3]), 4, { dtype: "float64" })), -1), args: () => [randn([3, 4])] },
+  { name: "dynamicSlice", fn: (x) => lax.dynamicSlice(x, [1, np.array(2, { dtype: "int32" })], [2, 2]), args: () => [randn([4, 5])] },
+  { name: "dynamicSlice-clamped", fn: (x) => lax.dynamicSlice(x, [3, -1], [2, 3]), args: () => [randn([4, 5])] },
+  { name: "dynamicUpdateSlice", fn: (x, u) => lax.dynamicUpdateSlice(x, u, [1, np.array(3, { dtype: "int32" })]), args: () => [randn([4, 5]), randn([2, 2])] },
   // linear algebra
   { name: "matmul", fn: np.matmul, args: () => [randn([3, 4]), randn([4, 5])] },
   { name: "matmul-batched-broadcast", fn: np.matmul, args: () => [randn([2, 3, 4]), randn([4, 5])] },

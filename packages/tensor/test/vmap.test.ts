@@ -100,3 +100,17 @@ describe("vmap with batched integer indices", () => {
     expectStacked(out, per);
   });
 });
+
+describe("vmap of dynamic slicing with batched start indices", () => {
+  it("dynamicSlice and dynamicUpdateSlice equal the loop", async () => {
+    const { lax } = await import("../src/index.ts");
+    const x = randn([5, 4]);
+    const starts = np.array([0, 3, 4], { dtype: "int32" });
+    const out = vmap((i: Array) => lax.dynamicSlice(x, [i, 1], [2, 2]))(starts);
+    const loop = np.stack([0, 3, 4].map((i) => lax.dynamicSlice(x, [i, 1], [2, 2])));
+    expectClose(out, loop, 0, 0);
+    const upd = vmap((i: Array) => lax.dynamicUpdateSlice(x, np.ones([1, 4], { dtype: "float64" }), [i, 0]))(starts);
+    const loop2 = np.stack([0, 3, 4].map((i) => lax.dynamicUpdateSlice(x, np.ones([1, 4], { dtype: "float64" }), [i, 0])));
+    expectClose(upd, loop2, 0, 0);
+  });
+});

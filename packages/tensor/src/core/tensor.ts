@@ -136,6 +136,8 @@ export class ConcreteArray extends Tensor {
   private readonly _aval: ShapedArray;
   /** For a weak scalar made from a JS number: that number before rounding to the dtype, so a later cast to float64 is exact. */
   exactScalar?: number;
+  /** Set when this array was donated to a jitted function: its buffer may hold another array's data now. */
+  donated = false;
   constructor(
     aval: ShapedArray,
     readonly buf: TypedArray,
@@ -150,6 +152,7 @@ export class ConcreteArray extends Tensor {
     return this._aval;
   }
   toConcrete(): ConcreteArray {
+    if (this.donated) throw donatedError("reading");
     return this;
   }
   /** Nested JS arrays of numbers (booleans for bool). */
@@ -248,7 +251,10 @@ export function evalPrimitive(prim: Primitive, inputs: ConcreteArray[], params: 
 /** Applies a primitive to arrays, routing to the highest transformation among them. */
 export function bind(prim: Primitive, args: Tensor[], params: any): Tensor[] {
   if (traceStack.length === 1 && dynamicMain === null) {
-    for (const a of args) if (!(a instanceof ConcreteArray)) throw leakedTracer(prim, a);
+    for (const a of args) {
+      if (!(a instanceof ConcreteArray)) throw leakedTracer(prim, a);
+      if (a.donated) throw donatedError(prim.name);
+    }
     return evalPrimitive(prim, args as ConcreteArray[], params);
   }
   let top: MainTrace = dynamicMain ?? evalMain;
@@ -280,6 +286,11 @@ export function fullRaise(trace: Trace, x: Tensor, prim?: Primitive): Tensor {
 
 function fullLower(x: Tensor): Tensor {
   return (x as { lower?: () => Tensor }).lower?.() ?? x;
+}
+
+/** The error for using an array after it was donated to a jitted function. */
+export function donatedError(op: string): DriftError {
+  return new DriftError(op, "this array was donated to a jitted function (donateArgnums) and can no longer be used; use the function's output instead");
 }
 
 function leakedTracer(prim: Primitive | undefined, x: Tensor): DriftError {

@@ -3,6 +3,7 @@ import { type DType, type TypedArray, allocate } from "../dtype.ts";
 import { ConcreteArray, type Primitive, type ShapedArray } from "../core/tensor.ts";
 import { type Atom, Jaxpr, type JaxprEqn, Lit, Var, literalArray } from "../core/jaxpr.ts";
 import { type LoopFn, accessPlan, compileLoop } from "../backend/js.ts";
+import { writeWindow } from "../ops/dynamic-slice.ts";
 
 /** Wraps a JS number expression so it rounds or wraps exactly as storing it in the dtype's typed array would. */
 function castExpr(expr: string, dtype: DType): string {
@@ -52,6 +53,11 @@ interface PrimStep {
   ins: Slot[];
   outs: Slot[];
   outAvals: ShapedArray[];
+  /**
+   * For dynamic_update_slice: the operand may be overwritten in place (this is the last use of its buffer and
+   * it is not a program output). Program inputs qualify only when the caller donated them.
+   */
+  inPlace?: { inputIndex: number | null };
 }
 
 type Step = FusedStep | PrimStep;
@@ -60,7 +66,8 @@ type Step = FusedStep | PrimStep;
 export interface CompiledProgram {
   /** Number of fused kernels and primitive calls, for inspection and tests. */
   readonly stats: { fused: number; prims: number; fusedOps: number };
-  run(inputs: ConcreteArray[]): ConcreteArray[];
+  /** Runs the program; inputs whose positions are in `donated` may have their buffers reused for outputs. */
+  run(inputs: ConcreteArray[], donated?: ReadonlySet<number>): ConcreteArray[];
 }
 
 const isFusible = (prim: Primitive, nOut: number): boolean => prim.jsExpr !== undefined && nOut === 1;
@@ -160,6 +167,7 @@ export function compileJaxpr(source: Jaxpr): CompiledProgram {
     const result = emit(e);
     steps.push({ kind: "fused", out: slot(out), outAval: out.aval, leaves, leafAvals, prelude: stmts.join(" "), result, loops: new Map() });
   }
+  markInPlaceUpdates(jaxpr, steps, slotOf);
   const outSlots = jaxpr.outs.map(atomSlot);
   const persistent = new Map<Slot, TypedArray>();
   const outputSlots = new Set(outSlots);
@@ -169,13 +177,19 @@ export function compileJaxpr(source: Jaxpr): CompiledProgram {
     fusedOps,
   };
 
-  const run = (inputs: ConcreteArray[]): ConcreteArray[] => {
+  const run = (inputs: ConcreteArray[], donated?: ReadonlySet<number>): ConcreteArray[] => {
     const env: (ConcreteArray | undefined)[] = new Array(nSlots);
     inputs.forEach((x, i) => (env[i] = x));
     for (const [s, lit] of literals) env[s] = lit;
     for (const step of steps) {
       if (step.kind === "prim") {
         const ins = step.ins.map((s) => env[s]!);
+        if (step.inPlace && (step.inPlace.inputIndex === null || donated?.has(step.inPlace.inputIndex))) {
+          const [x, u, ...starts] = ins;
+          writeWindow(x!.buf, x!.shape, u!, starts);
+          env[step.outs[0]!] = new ConcreteArray(step.outAvals[0]!, x!.buf);
+          continue;
+        }
         const bufs = step.prim.impl(ins, step.params, step.outAvals);
         step.outs.forEach((s, i) => (env[s] = new ConcreteArray(step.outAvals[i]!, bufs[i]!)));
         continue;
@@ -245,6 +259,37 @@ function simplify(jaxpr: Jaxpr): Jaxpr {
     for (const a of e.inputs) if (a instanceof Var) live.add(a);
   }
   return new Jaxpr(jaxpr.inBinders, kept.reverse(), jaxpr.outs);
+}
+
+/** Primitives whose eager impl returns its input's buffer, so their output aliases it. */
+const ALIASING = new Set(["reshape", "stop_gradient"]);
+
+/**
+ * Marks dynamic_update_slice steps that may write into their operand: the operand's buffer (followed through
+ * aliasing reshapes) is not a program output, not a const or literal, and is not read after this step.
+ */
+function markInPlaceUpdates(jaxpr: Jaxpr, steps: Step[], slotOf: Map<Var, Slot>): void {
+  const root = new Map<Var, Var>();
+  const rootOf = (v: Var): Var => root.get(v) ?? v;
+  const lastUse = new Map<Var, number>();
+  jaxpr.eqns.forEach((e, i) => {
+    if (ALIASING.has(e.primitive.name) && e.inputs[0] instanceof Var) root.set(e.outBinders[0]!, rootOf(e.inputs[0]));
+    for (const a of e.inputs) if (a instanceof Var) lastUse.set(rootOf(a), i);
+  });
+  const pinned = new Set<Var>();
+  for (const a of jaxpr.outs) if (a instanceof Var) pinned.add(rootOf(a));
+  const numInputs = jaxpr.inBinders.length;
+  const prims = steps.filter((s): s is PrimStep => s.kind === "prim");
+  let p = 0;
+  jaxpr.eqns.forEach((e, i) => {
+    if (e.primitive.jsExpr !== undefined) return;
+    const step = prims[p++]!;
+    if (e.primitive.name !== "dynamic_update_slice" || !(e.inputs[0] instanceof Var)) return;
+    const operand = rootOf(e.inputs[0]);
+    if (pinned.has(operand) || lastUse.get(operand) !== i) return;
+    const slot = slotOf.get(operand)!;
+    step.inPlace = { inputIndex: slot < numInputs ? slot : null };
+  });
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {

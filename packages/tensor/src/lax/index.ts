@@ -161,3 +161,4 @@ export function foriLoop<C>(lower: number | Tensor, upper: number | Tensor, body
 }
 
 export { switchCase as switch };
+export { dynamicSlice, dynamicUpdateSlice } from "../ops/dynamic-slice.ts";
