@@ -1,5 +1,5 @@
 // Replay buffer: a fixed-capacity ring of pytrees in preallocated arrays, pure functional state, uniform and n-step sampling by key.
-import { type Array, DriftError, np, random, tree } from "@drift/tensor";
+import { type Array, DriftError, lax, np, random, tree } from "@drift/tensor";
 import { asFloat, checkFinite, checkInt, concreteScalar, describe, floatDtype, leafPaths } from "./util.ts";
 
 /**
@@ -37,11 +37,15 @@ export function init<T>(capacity: number, example: T): ReplayState<T> {
   };
 }
 
+/** Batches up to this many rows are written row by row with dynamic_update_slice; larger ones in one masked pass. */
+const ROW_WRITE_LIMIT = 64;
+
 /**
  * Adds one transition (leaves shaped like the example) or a batch (leaves with one extra leading axis of the same
  * length B) at `ptr`, wrapping around and overwriting the oldest items; a batch longer than the capacity keeps its
  * last `capacity` items. Leaves are cast to the storage dtype. Every leaf must match the storage structure and
- * shape (the error names the leaf). Jittable (B is static); costs O(capacity) per call, so add in batches.
+ * shape (the error names the leaf). Jittable (B is static). Up to 64 rows cost O(B · item) and are written in
+ * place under `jit(add, {donateArgnums: 0})`; eagerly each call copies the buffer (arrays are immutable values).
  */
 export function add<T>(state: ReplayState<T>, items: T): ReplayState<T> {
   const op = "replay.add";
@@ -83,15 +87,29 @@ export function add<T>(state: ReplayState<T>, items: T): ReplayState<T> {
     ptr = np.rem(np.add(ptr, B - C), C);
     B = C;
   }
-  // Slot c receives item (c − ptr) mod C when that is < B.
-  const offset = np.rem(np.add(np.sub(np.arange(C, undefined, 1, { dtype: "int32" }), ptr), C), C);
-  const written = np.less(offset, B);
-  const src = np.minimum(offset, B - 1);
-  const data = store.map((s, i) => {
-    const picked = np.take(xs[i]!, src, 0);
-    const mask = np.reshape(written, [C, ...new globalThis.Array<number>(s.ndim - 1).fill(1)]);
-    return np.where(mask, picked, s);
-  });
+  let data: Array[];
+  if (B <= ROW_WRITE_LIMIT) {
+    // One dynamic_update_slice per row: O(B · item) work, done in place under jit with the state donated.
+    data = store.map((s, i) => {
+      let out = s;
+      for (let j = 0; j < B; j++) {
+        const row = np.slice(xs[i]!, [j, j + 1]);
+        const at = j === 0 ? ptr : np.rem(np.add(ptr, j), C);
+        out = lax.dynamicUpdateSlice(out, row, [at, ...new globalThis.Array<number>(s.ndim - 1).fill(0)]);
+      }
+      return out;
+    });
+  } else {
+    // Large batches: slot c receives item (c − ptr) mod C when that is < B (one pass over the buffer).
+    const offset = np.rem(np.add(np.sub(np.arange(C, undefined, 1, { dtype: "int32" }), ptr), C), C);
+    const written = np.less(offset, B);
+    const src = np.minimum(offset, B - 1);
+    data = store.map((s, i) => {
+      const picked = np.take(xs[i]!, src, 0);
+      const mask = np.reshape(written, [C, ...new globalThis.Array<number>(s.ndim - 1).fill(1)]);
+      return np.where(mask, picked, s);
+    });
+  }
   return {
     data: tree.unflatten<T>(def, data),
     ptr: np.rem(np.add(ptr, B), C),
