@@ -1,6 +1,6 @@
 // Reduction primitives (sum, max, min, argmax, argmin, cumsum) and the numpy reductions built on them.
 import { DriftError, fmtShape } from "../errors.ts";
-import { allocate, isFloat } from "../dtype.ts";
+import { type TypedArray, allocate, isFloat } from "../dtype.ts";
 import { normAxes, normAxis, sizeOf, stridesOf } from "../shape.ts";
 import { type ConcreteArray, type Primitive, ShapedArray, type Tensor, UndefPrimal, bind1, definePrimitive } from "../core/tensor.ts";
 import { forEachWithOffset } from "../backend/js.ts";
@@ -22,20 +22,63 @@ function reduceStrides(shape: readonly number[], axes: readonly number[]): numbe
   return shape.map((_, i) => (axes.includes(i) ? 0 : outStrides[j++]!));
 }
 
-/** Reduces `x` over `axes` into a float64 accumulator, then stores it in the output dtype. */
-function reduceInto(x: ConcreteArray, axes: readonly number[], o: ShapedArray, init: number, step: (acc: number, v: number) => number) {
+/** How a reduction combines: `a` is the accumulator, `v` the next value (NaN propagates through max/min). */
+type Combine = "sum" | "max" | "min";
+const COMBINE: Record<Combine, { init: number; expr: string }> = {
+  sum: { init: 0, expr: "a + v" },
+  max: { init: -Infinity, expr: "(v > a || v !== v) ? v : a" },
+  min: { init: Infinity, expr: "(v < a || v !== v) ? v : a" },
+};
+
+type BlockLoop = (src: TypedArray, acc: Float64Array, pre: number, red: number, post: number) => void;
+const blockLoops = new Map<Combine, BlockLoop>();
+
+/** A compiled loop reducing x viewed as [pre, red, post] over the middle axis into acc [pre, post]. */
+function blockLoop(kind: Combine): BlockLoop {
+  let f = blockLoops.get(kind);
+  if (!f) {
+    const e = COMBINE[kind].expr;
+    f = new Function(
+      "src",
+      "acc",
+      "pre",
+      "red",
+      "post",
+      `if (post === 1) {
+        for (let p = 0; p < pre; p++) { let a = acc[p]; for (let j = p * red, end = j + red; j < end; j++) { const v = src[j]; a = ${e}; } acc[p] = a; }
+        return;
+      }
+      for (let p = 0; p < pre; p++) {
+        const o = p * post;
+        for (let r = 0; r < red; r++) {
+          const base = (p * red + r) * post;
+          for (let q = 0; q < post; q++) { const a = acc[o + q]; const v = src[base + q]; acc[o + q] = ${e}; }
+        }
+      }`,
+    ) as BlockLoop;
+    blockLoops.set(kind, f);
+  }
+  return f;
+}
+
+/**
+ * Reduces `x` over `axes` into a float64 accumulator, then stores it in the output dtype. Contiguous axis blocks
+ * (leading, middle or trailing) run as one compiled loop with a contiguous inner pass; other patterns visit
+ * each element.
+ */
+function reduceInto(x: ConcreteArray, axes: readonly number[], o: ShapedArray, kind: Combine) {
+  const { init, expr } = COMBINE[kind];
   const acc = new Float64Array(o.size).fill(init);
   const src = x.buf;
-  const r = x.ndim;
-  const trailing = axes.every((a, i) => a === r - axes.length + i);
-  if (trailing) {
-    const inner = sizeOf(x.shape.slice(r - axes.length));
-    for (let i = 0; i < acc.length; i++) {
-      let s = init;
-      for (let j = i * inner, end = j + inner; j < end; j++) s = step(s, src[j]!);
-      acc[i] = s;
-    }
-  } else forEachWithOffset(x.shape, reduceStrides(x.shape, axes), (i, off) => (acc[off] = step(acc[off]!, src[i]!)));
+  const contiguous = axes.every((a, i) => i === 0 || a === axes[i - 1]! + 1);
+  if (contiguous && axes.length > 0) {
+    const first = axes[0]!;
+    const last = axes[axes.length - 1]!;
+    blockLoop(kind)(src, acc, sizeOf(x.shape.slice(0, first)), sizeOf(x.shape.slice(first, last + 1)), sizeOf(x.shape.slice(last + 1)));
+  } else {
+    const step = new Function("a", "v", `return ${expr};`) as (a: number, v: number) => number;
+    forEachWithOffset(x.shape, reduceStrides(x.shape, axes), (i, off) => (acc[off] = step(acc[off]!, src[i]!)));
+  }
   const out = allocate(o.dtype, o.size);
   out.set(acc);
   return out;
@@ -50,7 +93,7 @@ const batchAxes = (prim: Primitive<AxesParams>) => ([x]: Tensor[], [d]: (number 
 export const reduceSumPrim: Primitive<AxesParams> = definePrimitive<AxesParams>({
   name: "reduce_sum",
   abstractEval: ([x], p) => [new ShapedArray(keptShape(x!.shape, p.axes), x!.dtype === "bool" ? "int32" : x!.dtype, x!.weakType)],
-  impl: ([x], p, [o]) => [reduceInto(x!, p.axes, o!, 0, (a, v) => a + v)],
+  impl: ([x], p, [o]) => [reduceInto(x!, p.axes, o!, "sum")],
   jvp: ([x], [t], p) => [[bind1(reduceSumPrim, [x!], p)], [t && bind1(reduceSumPrim, [t], p)]],
   transpose([ct], [x], p) {
     if (!ct) return [null];
@@ -74,10 +117,6 @@ function chooserReduceJvp(prim: Primitive<AxesParams>) {
   };
 }
 
-function extremeStep(isMax: boolean): (a: number, v: number) => number {
-  return isMax ? (a, v) => (v > a || v !== v ? v : a) : (a, v) => (v < a || v !== v ? v : a);
-}
-
 function defineChooser(name: string, isMax: boolean) {
   const prim: Primitive<AxesParams> = definePrimitive<AxesParams>({
     name,
@@ -86,7 +125,7 @@ function defineChooser(name: string, isMax: boolean) {
         if (x!.shape[a] === 0) throw new DriftError(isMax ? "max" : "min", `cannot reduce over axis ${a} of size 0 (shape ${fmtShape(x!.shape)}); the identity is undefined`);
       return [new ShapedArray(keptShape(x!.shape, p.axes), x!.dtype, x!.weakType)];
     },
-    impl: ([x], p, [o]) => [reduceInto(x!, p.axes, o!, isMax ? -Infinity : Infinity, extremeStep(isMax))],
+    impl: ([x], p, [o]) => [reduceInto(x!, p.axes, o!, isMax ? "max" : "min")],
     jvp: (xs, ts, p) => chooserReduceJvp(prim)(xs, ts, p),
     batch: (args, dims, p) => batchAxes(prim)(args, dims, p),
   });
