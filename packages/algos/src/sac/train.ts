@@ -1,0 +1,158 @@
+// SAC as an agent: create / update / sampleActions plus its taxonomy and per-suite defaults.
+import { type Array, np, random, valueAndGrad } from "@drift/tensor";
+import { optim } from "@drift/nn";
+import type { Box } from "@drift/envs";
+import type { Agent, Batch, Metrics } from "../agent.ts";
+import type { Algorithm } from "../taxonomy.ts";
+import { OFF_POLICY_DEFAULTS, type LoopConfig } from "../train/loop-config.ts";
+import { fromActionBox, toActionBox } from "../common/critics.ts";
+import { sacNetworks } from "./networks.ts";
+import { actorLoss, alphaLoss, criticLoss } from "./losses.ts";
+
+/** SAC hyperparameters (plus the shared off-policy loop settings). */
+export type SacConfig = LoopConfig & {
+  gamma: number;
+  tau: number;
+  actorLr: number;
+  criticLr: number;
+  alphaLr: number;
+  initAlpha: number;
+  /** Learn α to match the target entropy −|A| × targetEntropyScale (false keeps α = initAlpha). */
+  autoAlpha: boolean;
+  targetEntropyScale: number;
+  hidden: readonly number[];
+  activation: string;
+  numCritics: number;
+};
+
+/** The agent state: parameters, optimizer states, targets, temperature, action box and the config (static). */
+export interface SacState {
+  actor: { params: unknown; opt: unknown };
+  critic: { params: unknown; target: unknown; opt: unknown };
+  logAlpha: { value: Array; opt: unknown };
+  box: { low: Array; high: Array };
+  config: SacConfig;
+  obsDim: number;
+  actDim: number;
+}
+
+function optimizers(c: SacConfig) {
+  return { actor: optim.adam(c.actorLr), critic: optim.adam(c.criticLr), alpha: optim.adam(c.alphaLr) };
+}
+
+function boxOf(s: SacState): Box {
+  return { low: s.box.low, high: s.box.high } as Box;
+}
+
+/** The SAC agent's pure functions. */
+export const sacAgent: Agent<SacState, SacConfig> = {
+  create(key, obsSpace, actSpace, config) {
+    const obsDim = obsSpace.shape.reduce((a, b) => a * b, 1);
+    const actDim = actSpace.shape.reduce((a, b) => a * b, 1);
+    const { actor, critic } = sacNetworks(obsDim, actDim, config);
+    const [ka, kc] = [random.foldIn(key, 0), random.foldIn(key, 1)];
+    const actorParams = actor.init(ka);
+    const criticParams = critic.init(kc);
+    const opts = optimizers(config);
+    const logAlpha = np.array(Math.log(config.initAlpha));
+    return {
+      actor: { params: actorParams, opt: opts.actor.init(actorParams) },
+      critic: { params: criticParams, target: criticParams, opt: opts.critic.init(criticParams) },
+      logAlpha: { value: logAlpha, opt: opts.alpha.init(logAlpha) },
+      box: { low: np.reshape(actSpace.low, [actDim]).astype("float32"), high: np.reshape(actSpace.high, [actDim]).astype("float32") },
+      config,
+      obsDim,
+      actDim,
+    };
+  },
+
+  update(s, batch, key) {
+    const c = s.config;
+    const { actor, critic } = sacNetworks(s.obsDim, s.actDim, c);
+    const opts = optimizers(c);
+    const [kc, ka] = [random.foldIn(key, 0), random.foldIn(key, 1)];
+    const b: Batch = { ...batch, action: fromActionBox(batch.action, boxOf(s)) };
+    const alpha = np.exp(s.logAlpha.value);
+
+    const [[qLoss, qAux], qGrads] = valueAndGrad(
+      (p: unknown) => {
+        const r = criticLoss(critic, actor, p, s.critic.target, s.actor.params, alpha, b, c.gamma, kc);
+        return [r.loss, r.q];
+      },
+      { hasAux: true },
+    )(s.critic.params) as unknown as [[Array, Array], unknown];
+    const [qUpd, qOpt] = opts.critic.update(qGrads, s.critic.opt as any, s.critic.params);
+    const criticParams = optim.applyUpdates(s.critic.params, qUpd);
+
+    const [[piLoss, logProb], piGrads] = valueAndGrad(
+      (p: unknown) => {
+        const r = actorLoss(critic, actor, p, criticParams, alpha, b.obs, ka);
+        return [r.loss, r.logProb];
+      },
+      { hasAux: true },
+    )(s.actor.params) as unknown as [[Array, Array], unknown];
+    const [piUpd, piOpt] = opts.actor.update(piGrads, s.actor.opt as any, s.actor.params);
+    const actorParams = optim.applyUpdates(s.actor.params, piUpd);
+
+    const targetEntropy = -s.actDim * c.targetEntropyScale;
+    let logAlpha = s.logAlpha;
+    let aLoss = np.array(0);
+    if (c.autoAlpha) {
+      const [l, g] = valueAndGrad((la: Array) => alphaLoss(la, logProb, targetEntropy))(s.logAlpha.value);
+      const [aUpd, aOpt] = opts.alpha.update(g, s.logAlpha.opt as any, s.logAlpha.value);
+      logAlpha = { value: optim.applyUpdates(s.logAlpha.value, aUpd), opt: aOpt };
+      aLoss = l;
+    }
+    const target = optim.emaUpdate(s.critic.target, criticParams, c.tau);
+    const metrics: Metrics = {
+      "losses/qf_loss": qLoss,
+      "losses/qf_values": np.mean(qAux),
+      "losses/actor_loss": piLoss,
+      "losses/alpha": alpha,
+      "losses/alpha_loss": aLoss,
+      "losses/entropy": np.neg(np.mean(logProb)),
+    };
+    return [
+      { ...s, actor: { params: actorParams, opt: piOpt }, critic: { params: criticParams, target, opt: qOpt }, logAlpha },
+      metrics,
+    ];
+  },
+
+  sampleActions(s, obs, key, opts) {
+    const { actor } = sacNetworks(s.obsDim, s.actDim, s.config);
+    const flat = np.reshape(obs, [obs.shape[0]!, s.obsDim]);
+    return toActionBox(actor.sample(key, s.actor.params as any, flat, { deterministic: opts.deterministic }), boxOf(s));
+  },
+};
+
+const gym: SacConfig = {
+  ...OFF_POLICY_DEFAULTS,
+  gamma: 0.99,
+  tau: 0.005,
+  actorLr: 3e-4,
+  criticLr: 1e-3,
+  alphaLr: 1e-3,
+  initAlpha: 1,
+  autoAlpha: true,
+  targetEntropyScale: 1,
+  hidden: [256, 256],
+  activation: "relu",
+  numCritics: 2,
+};
+
+/** SAC: tanh-Gaussian policy with automatic temperature (Haarnoja et al. 2018), a baseline of the taxonomy. */
+export const sac: Algorithm<SacConfig> = {
+  name: "sac",
+  description: "Soft Actor-Critic: tanh-Gaussian policy, twin critics, learned temperature",
+  taxonomy: {
+    family: "baseline",
+    reference: "uniform",
+    policy: "gaussian",
+    regime: "off-policy",
+    paper: "Haarnoja et al., Soft Actor-Critic Algorithms and Applications (arXiv 1812.05905)",
+  },
+  agent: sacAgent,
+  defaults: { gym, dmc: { ...gym, hidden: [512, 512, 512], activation: "elu" }, toy: { ...gym, learningStarts: 1000 } },
+  choices: { activation: ["relu", "elu", "gelu", "mish", "silu", "tanh"] },
+};
+

@@ -1,0 +1,223 @@
+// The standard off-policy loop (random frames, warm-up, updates per step, evaluation, logging, checkpoints, resume).
+import { existsSync } from "node:fs";
+import { type Array, DriftError, jit, np, random, tree, vmap } from "@drift/tensor";
+import { Box, type Env, autoReset, episodeStatistics, makeEnv, prepareEnv, vectorEnv } from "@drift/envs";
+import { METRICS, checkpointFiles, evaluate, loadCheckpoint, replay, saveCheckpoint } from "@drift/rl";
+import type { Algorithm } from "../taxonomy.ts";
+import type { LoopConfig } from "./loop-config.ts";
+import type { Batch, Metrics } from "../agent.ts";
+
+/** Run options of the off-policy loop; the loop's hyperparameters come from the algorithm config (`LoopConfig`). */
+export interface OffPolicyOptions {
+  /** Registry id of the environment, e.g. "Pendulum-v1". */
+  env: string;
+  /** Environment steps (summed over parallel envs). */
+  totalSteps: number;
+  /** Average and report training metrics every N steps (default 1000). */
+  logEvery?: number;
+  /** Save a resumable checkpoint every N steps under `checkpointPrefix` (0 = only at the end or when stopped). */
+  checkpointEvery?: number;
+  /** Path prefix of the checkpoint files (`<prefix>.safetensors`, `.json`, `.state.json`). */
+  checkpointPrefix?: string;
+}
+
+/** Progress report passed to `onProgress` after every environment step batch. */
+export interface Progress {
+  step: number;
+  totalSteps: number;
+  /** Environment steps per second since the start (or resume). */
+  sps: number;
+  /** Mean return of the episodes finished most recently, if any. */
+  episodicReturn: number | null;
+}
+
+/** Hooks into the loop. */
+export interface TrainCallbacks {
+  /** Metrics averaged over `logEvery` steps, episode returns and evaluation results, keyed by CleanRL names. */
+  onLog?(step: number, metrics: Record<string, number>): void;
+  onProgress?(p: Progress): void;
+  /** Polled every step: true stops the loop after saving a checkpoint (e.g. on Ctrl-C). */
+  shouldStop?(): boolean;
+}
+
+/** What `train` returns. */
+export interface TrainResult {
+  agent: unknown;
+  step: number;
+  /** Finished training episodes: step at which each ended, its return and length. */
+  episodes: { step: number; return: number; length: number }[];
+  /** Evaluations: step and mean deterministic return. */
+  evals: { step: number; meanReturn: number }[];
+  /** True when `shouldStop` ended the run early (a checkpoint was written if a prefix was given). */
+  stopped: boolean;
+}
+
+interface LoopState {
+  agent: unknown;
+  buffer: replay.ReplayState<Transition>;
+  envState: unknown;
+  obs: Array;
+  key: Array;
+}
+
+interface Transition {
+  obs: Array;
+  action: Array;
+  reward: Array;
+  nextObs: Array;
+  terminated: Array;
+}
+
+function checkCounts(c: LoopConfig, o: OffPolicyOptions): void {
+  const positive: [string, number][] = [["totalSteps", o.totalSteps], ["batchSize", c.batchSize], ["bufferSize", c.bufferSize], ["numEnvs", c.numEnvs], ["updatesPerStep", c.updatesPerStep]];
+  for (const [k, v] of positive) if (!Number.isInteger(v) || v <= 0) throw new DriftError("makeTrain", `${k} must be a positive integer; got ${v}`);
+  for (const [k, v] of [["learningStarts", c.learningStarts], ["evalEvery", c.evalEvery], ["evalEpisodes", c.evalEpisodes]] as const)
+    if (!Number.isInteger(v) || v < 0) throw new DriftError("makeTrain", `${k} must be a non-negative integer; got ${v}`);
+}
+
+/**
+ * `makeTrain(algo, config, opts)` gives `train(key)`: the standard off-policy loop. Each environment step acts
+ * (uniformly at random before `learningStarts`, then with the agent), stores transitions (with the true final
+ * observation at episode ends), and after `learningStarts` runs `updatesPerStep` jitted updates on minibatches
+ * sampled uniformly from the replay buffer. Resumes from `checkpointPrefix` when a checkpoint exists there.
+ */
+export function makeTrain<C extends LoopConfig>(algo: Algorithm<C>, config: C, opts: OffPolicyOptions, callbacks: TrainCallbacks = {}) {
+  checkCounts(config, opts);
+  const { numEnvs, updatesPerStep, batchSize, learningStarts, bufferSize, evalEvery, evalEpisodes } = config;
+  const logEvery = opts.logEvery ?? 1000;
+
+  const train = async (key: Array): Promise<TrainResult> => {
+    await prepareEnv(opts.env);
+    const { env: base, params } = makeEnv(opts.env);
+    const env = vectorEnv(episodeStatistics(autoReset(base)), numEnvs);
+    const obsSpace = base.observationSpace(params);
+    const actSpace = base.actionSpace(params);
+    if (!(obsSpace instanceof Box) || !(actSpace instanceof Box))
+      throw new DriftError("makeTrain", `${opts.env}: off-policy algorithms need Box observation and action spaces`);
+    const agentFns = algo.agent;
+    const update = jit((agent: unknown, batch: Batch, k: Array) => agentFns.update(agent, batch, k));
+    const act = jit((agent: unknown, obs: Array, k: Array) => agentFns.sampleActions(agent, obs, k, { deterministic: false }));
+    const actEval = jit((agent: unknown, obs: Array, k: Array) => np.squeeze(agentFns.sampleActions(agent, np.expandDims(obs, 0), k, { deterministic: true }), 0));
+    const addToBuffer = jit((b: replay.ReplayState<Transition>, t: Transition) => replay.add(b, t), { donateArgnums: 0 });
+    const sample = jit((b: replay.ReplayState<Transition>, k: Array) => replay.sample(b, k, batchSize), {});
+    const randomActions = jit(vmap((k: Array) => actSpace.sample(k)));
+    const stepEnv = (k: Array, st: any, a: Array) => env.step(k, st, a, params);
+    const envStep = base.traceable ? jit(stepEnv) : stepEnv;
+
+    let step = 0;
+    let s: LoopState;
+    const resumed = opts.checkpointPrefix ? await tryResume(opts.checkpointPrefix) : null;
+    if (resumed) {
+      s = resumed.state as unknown as LoopState;
+      step = resumed.step;
+    } else {
+      const [kAgent, kEnv, kLoop] = [0, 1, 2].map((i) => random.foldIn(key, i));
+      const agent = agentFns.create(kAgent!, obsSpace, actSpace, config);
+      const r = env.reset(kEnv!, params);
+      const example: Transition = {
+        obs: np.zeros(obsSpace.shape, { dtype: "float32" }),
+        action: np.zeros(actSpace.shape, { dtype: "float32" }),
+        reward: np.zeros([]),
+        nextObs: np.zeros(obsSpace.shape, { dtype: "float32" }),
+        terminated: np.zeros([], { dtype: "bool" }),
+      };
+      s = { agent, buffer: replay.init(bufferSize, example), envState: r.state, obs: r.obs.astype("float32"), key: kLoop! };
+    }
+
+    const episodes: TrainResult["episodes"] = [];
+    const evals: TrainResult["evals"] = [];
+    const sums = new Map<string, { total: number; n: number }>();
+    const start = performance.now();
+    const startStep = step;
+    let lastReturn: number | null = null;
+    let stopped = false;
+
+    const save = async () => {
+      if (opts.checkpointPrefix) await saveCheckpoint(opts.checkpointPrefix, { step, state: s as unknown as Record<string, unknown> });
+    };
+
+    while (step < opts.totalSteps) {
+      if (callbacks.shouldStop?.()) {
+        stopped = true;
+        await save();
+        break;
+      }
+      const keys = random.split(s.key, 4);
+      const [kAct, kStep, kUpd, kNext] = [0, 1, 2, 3].map((i) => np.reshape(np.slice(keys, [i, i + 1]), [2]));
+      const action = step < learningStarts ? randomActions(random.split(kAct!, numEnvs)) : act(s.agent, s.obs, kAct!);
+      const out = envStep(kStep!, s.envState, action);
+      const done = np.logicalOr(out.terminated, out.truncated);
+      const info = out.info as Record<string, any>;
+      const finalObs = (info.finalObservation as Array | undefined) ?? out.obs;
+      const transitions: Transition = {
+        obs: s.obs,
+        action: action.astype("float32"),
+        reward: out.reward.astype("float32"),
+        nextObs: finalObs.astype("float32"),
+        terminated: out.terminated,
+      };
+      const buffer: replay.ReplayState<Transition> = addToBuffer(s.buffer, numEnvs === 1 ? tree.map((x: Array) => np.squeeze(x, 0), transitions) : transitions);
+      s = { ...s, buffer, envState: out.state, obs: out.obs.astype("float32"), key: kNext! };
+      step += numEnvs;
+
+      const finished = (done.toArray() as boolean[]).flatMap((d, i) => (d ? [i] : []));
+      if (finished.length) {
+        const rets = (info.returned_episode_returns as Array).toArray() as number[];
+        const lens = (info.returned_episode_lengths as Array).toArray() as number[];
+        for (const i of finished) {
+          episodes.push({ step, return: rets[i]!, length: lens[i]! });
+          lastReturn = rets[i]!;
+          callbacks.onLog?.(step, { [METRICS.episodicReturn]: rets[i]!, [METRICS.episodicLength]: lens[i]! });
+        }
+      }
+
+      if (step >= learningStarts) {
+        let k = kUpd!;
+        for (let u = 0; u < updatesPerStep * numEnvs; u++) {
+          const [kS, kU] = [random.foldIn(k, 0), random.foldIn(k, 1)];
+          k = random.foldIn(k, 2);
+          const [agent, metrics] = update(s.agent, sample(s.buffer, kS), kU);
+          s = { ...s, agent };
+          accumulate(sums, metrics);
+        }
+      }
+      if (step % logEvery < numEnvs && sums.size) {
+        const avg: Record<string, number> = {};
+        for (const [name, { total, n }] of sums) avg[name] = total / n;
+        avg[METRICS.sps] = (step - startStep) / ((performance.now() - start) / 1000);
+        callbacks.onLog?.(step, avg);
+        sums.clear();
+      }
+      if (evalEvery && step % evalEvery < numEnvs) {
+        const res = evaluate(makeEnv(opts.env).env as Env, params, (k: Array, o: Array) => actEval(s.agent, o.astype("float32"), k), random.foldIn(s.key, 7), {
+          episodes: evalEpisodes,
+          deterministic: true,
+          jit: false,
+        });
+        const meanReturn = res.returns.reduce((a, b) => a + b, 0) / res.returns.length;
+        evals.push({ step, meanReturn });
+        callbacks.onLog?.(step, { "eval/episodic_return": meanReturn });
+      }
+      if (opts.checkpointEvery && step % opts.checkpointEvery < numEnvs) await save();
+      callbacks.onProgress?.({ step, totalSteps: opts.totalSteps, sps: (step - startStep) / ((performance.now() - start) / 1000), episodicReturn: lastReturn });
+    }
+    if (!stopped && opts.checkpointPrefix) await save();
+    return { agent: s.agent, step, episodes, evals, stopped };
+  };
+  return { train };
+}
+
+function accumulate(sums: Map<string, { total: number; n: number }>, metrics: Metrics): void {
+  for (const [name, v] of Object.entries(metrics)) {
+    const e = sums.get(name) ?? { total: 0, n: 0 };
+    e.total += v.item();
+    e.n += 1;
+    sums.set(name, e);
+  }
+}
+
+async function tryResume(prefix: string): Promise<{ step: number; state: Record<string, unknown> } | null> {
+  if (!existsSync(checkpointFiles(prefix).state)) return null;
+  const ck = await loadCheckpoint(prefix);
+  return { step: ck.step, state: ck.state as Record<string, unknown> };
+}
