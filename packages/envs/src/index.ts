@@ -41,3 +41,12 @@ export {
 import { register } from "./registry.ts";
 import { mujocoEnvSpecs } from "./mujoco/index.ts";
 for (const s of mujocoEnvSpecs) register(s);
+export {
+  DMC_ENV_IDS, dmcEnv, dmcEnvSpecs, makeDmcEnv, tolerance, SIGMOIDS,
+  acrobotSwingup, acrobotSwingupSparse, ballInCupCatch, cartpoleBalance, cartpoleBalanceSparse, cartpoleSwingup, cartpoleSwingupSparse,
+  cheetahRun, fingerSpin, hopperHop, hopperStand, humanoidRun, humanoidStand, humanoidWalk, pendulumSwingup, quadrupedRun, quadrupedWalk,
+  reacherEasy, reacherHard, walkerRun, walkerStand, walkerWalk,
+} from "./dmc/index.ts";
+export type { DmcEnv, DmcParams, DmcState, DmcTask, ObservationField, Sigmoid, ToleranceOptions } from "./dmc/index.ts";
+import { dmcEnvSpecs } from "./dmc/index.ts";
+for (const s of dmcEnvSpecs) register(s);

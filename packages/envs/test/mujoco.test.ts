@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { DriftError, jit, np, random, vmap, type Array } from "@drift/tensor";
 import type { MjData, MjModel } from "mujoco-js";
 import type { StepResult } from "../src/types.ts";
+import { actionStream, bitMismatches, compareModels } from "./mujoco-helpers.ts";
 import type { Box } from "../src/spaces.ts";
 import { vectorEnv } from "../src/wrappers/vector.ts";
 import { checkEnv } from "../src/validation.ts";
@@ -66,27 +67,6 @@ function ourModel(id: string): MjcfModel {
 
 function loadReference(file: string): CompiledModel {
   return compileModel(`ref_${file}`, readFileSync(path.join(REF_DIR, file), "utf8"));
-}
-
-/** Deterministic uniform float32 actions in [lo, hi] from a small LCG (the policy need not be a Drift PRNG). */
-function actionStream(seed: number, lo: Float32Array | ArrayLike<number>, hi: ArrayLike<number>): () => Float32Array {
-  let s = seed >>> 0;
-  return () => {
-    const a = new Float32Array(lo.length);
-    for (let i = 0; i < a.length; i++) {
-      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-      a[i] = lo[i]! + (hi[i]! - lo[i]!) * (s / 2 ** 32);
-    }
-    return a;
-  };
-}
-
-/** Number of elements whose bits differ (NaN-aware). */
-function bitMismatches(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) return Math.max(a.length, b.length);
-  let n = 0;
-  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) n++;
-  return n;
 }
 
 function keyAt(seed: number, i: number): Array {
@@ -328,37 +308,13 @@ describe("MuJoCo locomotion", () => {
     const EXCLUDED = /^(cam_|light_|tex_|mat_|name_|names|paths|npaths|numeric_|nnumeric|ncam|nlight|ntex|nmat|nnames|narena|nbuffer|buffer$|signature$|geom_rgba$|geom_matid$)/;
 
     it.each(MODELS)("compiles $tag to the same numeric arrays as $file", ({ tag, file, build }) => {
-      const mj = requireMujoco("test");
       const ref = loadReference(file).model;
       const ours = compileModel(tag, toMjcf(build())).model;
-      const compared: string[] = [];
-      let maxDiff = 0;
-      const compare = (name: string, a: unknown, b: unknown) => {
-        if (typeof a === "number" || typeof a === "bigint") {
-          expect(b, name).toBe(a);
-          compared.push(name);
-        } else if (ArrayBuffer.isView(a)) {
-          const x = a as unknown as ArrayLike<number | bigint>;
-          const y = b as ArrayLike<number | bigint>;
-          expect(y.length, `${name} length`).toBe(x.length);
-          for (let i = 0; i < x.length; i++) {
-            const diff = Math.abs(Number(x[i]) - Number(y[i]));
-            expect(diff <= 1e-12, `${name}[${i}]: ${x[i]} vs ${y[i]}`).toBe(true);
-            maxDiff = Math.max(maxDiff, diff);
-          }
-          compared.push(name);
-        }
-      };
-      const fields = (o: object) => Object.getOwnPropertyNames(Object.getPrototypeOf(o)).filter((k) => k !== "constructor" && k !== "copy");
-      for (const k of fields(ref)) if (!EXCLUDED.test(k)) compare(k, (ref as never)[k], (ours as never)[k]);
-      for (const k of fields(ref.opt)) compare(`opt.${k}`, (ref.opt as never)[k], (ours.opt as never)[k]);
-      for (const k of fields(ref.stat)) compare(`stat.${k}`, (ref.stat as never)[k], (ours.stat as never)[k]);
+      const { compared, maxDiff } = compareModels(ref, ours, EXCLUDED);
       for (const must of ["body_mass", "body_inertia", "body_ipos", "geom_size", "geom_friction", "geom_pos", "jnt_range", "dof_damping", "dof_armature", "jnt_stiffness", "actuator_gear", "actuator_ctrlrange", "qpos0", "opt.timestep", "opt.integrator", "stat.meaninertia"])
         expect(compared, must).toContain(must);
       expect(compared.length).toBeGreaterThan(250);
       expect(maxDiff).toBe(0);
-      for (const [type, count] of [[mj.mjtObj.mjOBJ_BODY.value, ref.nbody], [mj.mjtObj.mjOBJ_JOINT.value, ref.njnt], [mj.mjtObj.mjOBJ_GEOM.value, ref.ngeom], [mj.mjtObj.mjOBJ_ACTUATOR.value, ref.nu]] as const)
-        for (let i = 0; i < count; i++) expect(mj.mj_id2name(ours, type, i)).toBe(mj.mj_id2name(ref, type, i));
       expect(Number(ours.narena)).toBe(512 * 1024);
       expect(ARENA_MEMORY).toBe("512K");
     });

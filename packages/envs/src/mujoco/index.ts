@@ -8,7 +8,10 @@ import { initMujoco, mujocoReady } from "./runtime.ts";
 export { initMujoco, mujocoReady, requireMujoco, compileModel, disposeMujocoModels, CompiledModel } from "./runtime.ts";
 export type { MujocoModule, SimViews } from "./runtime.ts";
 export { toMjcf } from "./mjcf.ts";
-export type { MjcfModel, BodySpec, JointSpec, GeomSpec, MotorSpec, FixedTendonSpec, Vec2, Vec3, Quat } from "./mjcf.ts";
+export type {
+  MjcfModel, BodySpec, JointSpec, GeomSpec, SiteSpec, MotorSpec, GeneralActuatorSpec, ActuatorSpec, FixedTendonSpec, SpatialTendonSpec, TendonSpec,
+  TendonEqualitySpec, SensorSpec, HfieldSpec, Vec2, Vec3, Quat,
+} from "./mjcf.ts";
 export { ARENA_MEMORY } from "./models/arena.ts";
 export { halfCheetahModel } from "./models/halfCheetah.ts";
 export { hopperModel } from "./models/hopper.ts";

@@ -108,7 +108,7 @@ export interface LocomotionTask<P extends LocomotionParams> {
 const f64 = (x: number): Array => np.array(x, { dtype: "float64" });
 
 /** The data of a concrete Drift array; a DriftError for non-arrays and for arrays traced by jit/vmap/grad. */
-function concreteData(op: string, name: string, x: unknown): Float32Array | Float64Array | Int32Array | Uint32Array | Uint8Array {
+export function concreteData(op: string, name: string, x: unknown): Float32Array | Float64Array | Int32Array | Uint32Array | Uint8Array {
   if (!(x instanceof np.Array)) throw new DriftError(op, `${name} must be a Drift array; got ${x === null ? "null" : typeof x}`);
   if (x.toConcrete() === null)
     throw new DriftError(op, `${name} is traced: MuJoCo envs run wasm on concrete data and cannot be used inside jit, vmap or grad (vectorEnv batches them with a loop)`);

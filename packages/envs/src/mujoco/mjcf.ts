@@ -26,6 +26,8 @@ export interface JointSpec {
   armature?: number;
   /** Viscous damping coefficient. */
   damping?: number;
+  /** Dry friction loss (a constant opposing force/torque). */
+  frictionloss?: number;
   /** Spring stiffness towards `springref`. */
   stiffness?: number;
   /** Reference position (the value of qpos0 for slide and hinge joints). */
@@ -52,6 +54,10 @@ export interface GeomSpec {
   quat?: Quat;
   /** Orientation as axis (x, y, z) and angle (compiler angle unit). */
   axisangle?: Quat;
+  /** Orientation as Euler angles (compiler angle unit and sequence, "xyz" by default). */
+  euler?: Vec3;
+  /** Orientation given by the direction of the frame's z axis (minimal rotation from +z). */
+  zaxis?: Vec3;
   /** Capsule/cylinder segment endpoints (x1 y1 z1 x2 y2 z2); overrides pos/orientation/length. */
   fromto?: readonly [number, number, number, number, number, number];
   /** Sliding, torsional and rolling friction; fewer than 3 numbers set only the leading ones. */
@@ -64,6 +70,10 @@ export interface GeomSpec {
   conaffinity?: number;
   /** Density used to infer mass from the volume. */
   density?: number;
+  /** Mass; overrides `density` (the density is inferred from the volume). */
+  mass?: number;
+  /** Contact priority: the higher-priority geom's contact parameters win. */
+  priority?: number;
   /** Contact detection margin. */
   margin?: number;
   /** Contact solver reference parameters. */
@@ -74,6 +84,28 @@ export interface GeomSpec {
   user?: readonly number[];
 }
 
+/** `<site>`: a massless frame attached to a body, used by sensors and spatial tendons. */
+export interface SiteSpec {
+  /** Site name. */
+  name?: string;
+  /** Shape (for rendering, touch-sensor zones and rangefinders); MuJoCo's default is "sphere". */
+  type?: "sphere" | "capsule" | "ellipsoid" | "cylinder" | "box";
+  /** Shape sizes (1–3 numbers, meaning depends on `type`). */
+  size?: readonly number[];
+  /** Position in the body frame. */
+  pos?: Vec3;
+  /** Orientation as a quaternion. */
+  quat?: Quat;
+  /** Orientation as Euler angles (compiler angle unit). */
+  euler?: Vec3;
+  /** Orientation given by the direction of the frame's z axis. */
+  zaxis?: Vec3;
+  /** Capsule/cylinder segment endpoints (x1 y1 z1 x2 y2 z2). */
+  fromto?: readonly [number, number, number, number, number, number];
+  /** Visualisation group (0–5). */
+  group?: number;
+}
+
 /** `<body>`: a rigid body with its joints, geoms and child bodies. */
 export interface BodySpec {
   /** Body name. */
@@ -82,10 +114,14 @@ export interface BodySpec {
   pos?: Vec3;
   /** Frame orientation relative to the parent. */
   quat?: Quat;
+  /** Frame orientation as Euler angles (compiler angle unit). */
+  euler?: Vec3;
   /** Joints, in qpos order. */
   joints?: readonly JointSpec[];
   /** Geoms, in geom-id order. */
   geoms?: readonly GeomSpec[];
+  /** Sites, in site-id order. */
+  sites?: readonly SiteSpec[];
   /** Child bodies, in body-id order. */
   bodies?: readonly BodySpec[];
 }
@@ -104,6 +140,42 @@ export interface MotorSpec {
   ctrlrange?: Vec2;
 }
 
+/**
+ * `<general>`: an actuator with explicit gain, bias and activation dynamics (MuJoCo XML reference, "general"),
+ * driving a joint or a tendon. Force = gain·(act or ctrl) + bias0 + bias1·length + bias2·velocity (affine bias).
+ */
+export interface GeneralActuatorSpec {
+  /** Discriminates `<general>` from `<motor>`. */
+  kind: "general";
+  /** Actuator name. */
+  name?: string;
+  /** Name of the driven joint (exactly one of joint/tendon). */
+  joint?: string;
+  /** Name of the driven tendon. */
+  tendon?: string;
+  /** Whether `ctrlrange` clamps the control. */
+  ctrllimited?: boolean;
+  /** Control limits. */
+  ctrlrange?: Vec2;
+  /** Transmission gain. */
+  gear?: number;
+  /** Activation dynamics type. */
+  dyntype?: "none" | "integrator" | "filter" | "filterexact";
+  /** Activation dynamics parameters (for "filter": the time constant). */
+  dynprm?: readonly number[];
+  /** Gain type. */
+  gaintype?: "fixed" | "affine";
+  /** Gain parameters. */
+  gainprm?: readonly number[];
+  /** Bias type. */
+  biastype?: "none" | "affine";
+  /** Bias parameters. */
+  biasprm?: readonly number[];
+}
+
+/** An actuator: a `<motor>` (MotorSpec, no `kind`) or a `<general>` (GeneralActuatorSpec). */
+export type ActuatorSpec = MotorSpec | GeneralActuatorSpec;
+
 /** `<tendon><fixed>`: a linear combination of joint positions. */
 export interface FixedTendonSpec {
   /** Tendon name. */
@@ -112,30 +184,101 @@ export interface FixedTendonSpec {
   joints: readonly { joint: string; coef: number }[];
 }
 
+/** `<tendon><spatial>`: a tendon whose length is the path through the listed sites. */
+export interface SpatialTendonSpec {
+  /** Tendon name. */
+  name: string;
+  /** Sites the path passes through, in order. */
+  sites: readonly string[];
+  /** Whether `range` is enforced (a length-limit constraint). */
+  limited?: boolean;
+  /** Length limits. */
+  range?: Vec2;
+  /** Radius (used for rendering and wrapping). */
+  width?: number;
+}
+
+/** A tendon: fixed (joint coefficients) or spatial (site path). */
+export type TendonSpec = FixedTendonSpec | SpatialTendonSpec;
+
+/** `<equality><tendon>`: constrains tendon1's length to its reference length (or a polynomial of tendon2's). */
+export interface TendonEqualitySpec {
+  /** Constraint name. */
+  name?: string;
+  /** The constrained tendon. */
+  tendon1: string;
+  /** Solver impedance parameters. */
+  solimp?: Vec3;
+  /** Solver reference parameters. */
+  solref?: Vec2;
+}
+
+/** `<sensor>` children: `type` is the MJCF element name; the other fields are its attributes. */
+export interface SensorSpec {
+  /** Sensor element, e.g. "touch", "subtreelinvel", "jointpos", "framepos", "accelerometer". */
+  type:
+    | "touch" | "accelerometer" | "velocimeter" | "gyro" | "force" | "torque"
+    | "jointpos" | "jointvel" | "framepos" | "subtreecom" | "subtreelinvel";
+  /** Sensor name. */
+  name?: string;
+  /** Site (touch, accelerometer, velocimeter, gyro, force, torque). */
+  site?: string;
+  /** Joint (jointpos, jointvel). */
+  joint?: string;
+  /** Body (subtreecom, subtreelinvel). */
+  body?: string;
+  /** Object type (frame sensors): "body", "xbody", "geom", "site". */
+  objtype?: "body" | "xbody" | "geom" | "site";
+  /** Object name (frame sensors). */
+  objname?: string;
+}
+
+/** `<asset><hfield>`: a height field with `nrow × ncol` samples (all zero when no file or elevation is given). */
+export interface HfieldSpec {
+  /** Asset name. */
+  name: string;
+  /** Number of rows. */
+  nrow: number;
+  /** Number of columns. */
+  ncol: number;
+  /** (radius_x, radius_y, elevation_z, base_z). */
+  size: readonly [number, number, number, number];
+}
+
 /** A whole model. Only physics-relevant elements exist: no textures, materials, lights, cameras or visual settings. */
 export interface MjcfModel {
   /** Model name (`<mujoco model=...>`). */
   name: string;
   /** `<compiler>` attributes. */
   compiler?: { angle?: "radian" | "degree"; inertiafromgeom?: boolean; settotalmass?: number };
-  /** `<option>` attributes. */
+  /** `<option>` attributes; `flag` becomes the nested `<flag>` element (enable/disable pipeline stages). */
   option?: {
     timestep?: number;
     gravity?: Vec3;
     integrator?: "Euler" | "RK4" | "implicit" | "implicitfast";
     solver?: "PGS" | "CG" | "Newton";
     iterations?: number;
+    cone?: "pyramidal" | "elliptic";
+    flag?: { [K in "contact" | "constraint" | "gravity" | "energy"]?: "enable" | "disable" };
   };
+  /** `<statistic>`: overrides of the automatically computed model centre and extent. */
+  statistic?: { center?: Vec3; extent?: number };
   /** `<size>` attributes; `memory` sizes the per-MjData arena (e.g. "512K"). */
   size?: { memory?: string; nuser_geom?: number; nkey?: number };
   /** Attributes of the main `<default>` class. */
   defaults?: { joint?: Omit<JointSpec, "name">; geom?: Omit<GeomSpec, "name">; motor?: Omit<MotorSpec, "name" | "joint"> };
-  /** Geoms and bodies of the world body. */
-  worldbody: { geoms?: readonly GeomSpec[]; bodies?: readonly BodySpec[] };
-  /** Fixed tendons. */
-  tendons?: readonly FixedTendonSpec[];
+  /** `<asset>`: only physics-relevant assets (height fields). */
+  asset?: { hfields?: readonly HfieldSpec[] };
+  /** Geoms, sites and bodies of the world body. */
+  worldbody: { geoms?: readonly GeomSpec[]; sites?: readonly SiteSpec[]; bodies?: readonly BodySpec[] };
+  /** Tendons (fixed or spatial), in tendon-id order. */
+  tendons?: readonly TendonSpec[];
+  /** Equality constraints. */
+  equality?: { tendons?: readonly TendonEqualitySpec[] };
   /** Actuators, in ctrl order. */
-  actuators?: readonly MotorSpec[];
+  actuators?: readonly ActuatorSpec[];
+  /** Sensors, in sensordata order. */
+  sensors?: readonly SensorSpec[];
 }
 
 type AttrValue = string | number | boolean | readonly number[] | undefined;
@@ -173,11 +316,12 @@ function element(indent: string, tag: string, path: string, obj: object, childre
 }
 
 function bodyXml(indent: string, body: BodySpec, path: string): string {
-  const { joints = [], geoms = [], bodies = [], ...own } = body;
+  const { joints = [], geoms = [], sites = [], bodies = [], ...own } = body;
   const here = `${path}/${body.name ?? "body"}`;
   const children = [
     ...joints.map((j, i) => element(indent + "  ", "joint", `${here}/joint[${i}]`, j)),
     ...geoms.map((g, i) => element(indent + "  ", "geom", `${here}/geom[${i}]`, g)),
+    ...sites.map((st, i) => element(indent + "  ", "site", `${here}/site[${i}]`, st)),
     ...bodies.map((b) => bodyXml(indent + "  ", b, here)),
   ];
   return element(indent, "body", here, own, children);
@@ -191,8 +335,12 @@ function bodyXml(indent: string, body: BodySpec, path: string): string {
 export function toMjcf(model: MjcfModel): string {
   const lines: string[] = [`<mujoco model="${escapeXml(model.name)}">`];
   if (model.compiler) lines.push(element("  ", "compiler", "compiler", model.compiler));
-  if (model.option) lines.push(element("  ", "option", "option", model.option));
+  if (model.option) {
+    const { flag, ...opt } = model.option;
+    lines.push(element("  ", "option", "option", opt, flag ? [element("    ", "flag", "option/flag", flag)] : []));
+  }
   if (model.size) lines.push(element("  ", "size", "size", model.size));
+  if (model.statistic) lines.push(element("  ", "statistic", "statistic", model.statistic));
   if (model.defaults) {
     const d = model.defaults;
     const kids: string[] = [];
@@ -201,19 +349,45 @@ export function toMjcf(model: MjcfModel): string {
     if (d.motor) kids.push(element("    ", "motor", "default/motor", d.motor));
     lines.push(element("  ", "default", "default", {}, kids));
   }
+  const hfields = model.asset?.hfields ?? [];
+  if (hfields.length > 0) lines.push(element("  ", "asset", "asset", {}, hfields.map((h) => element("    ", "hfield", `asset/${h.name}`, h))));
   const world = [
     ...(model.worldbody.geoms ?? []).map((g, i) => element("    ", "geom", `worldbody/geom[${i}]`, g)),
+    ...(model.worldbody.sites ?? []).map((st, i) => element("    ", "site", `worldbody/site[${i}]`, st)),
     ...(model.worldbody.bodies ?? []).map((b) => bodyXml("    ", b, "worldbody")),
   ];
   lines.push(element("  ", "worldbody", "worldbody", {}, world));
   if (model.tendons && model.tendons.length > 0) {
-    const fixed = model.tendons.map((t) =>
-      element("    ", "fixed", `tendon/${t.name}`, { name: t.name }, t.joints.map((j) => element("      ", "joint", `tendon/${t.name}`, j))),
-    );
-    lines.push(element("  ", "tendon", "tendon", {}, fixed));
+    const tendons = model.tendons.map((t) => {
+      const path = `tendon/${t.name}`;
+      if ("sites" in t) {
+        const { sites, ...own } = t;
+        if (sites.length < 2) fail(path, `a spatial tendon needs at least 2 sites; got ${sites.length}`);
+        return element("    ", "spatial", path, own, sites.map((site) => element("      ", "site", path, { site })));
+      }
+      return element("    ", "fixed", path, { name: t.name }, t.joints.map((j) => element("      ", "joint", path, j)));
+    });
+    lines.push(element("  ", "tendon", "tendon", {}, tendons));
   }
+  const equalities = model.equality?.tendons ?? [];
+  if (equalities.length > 0)
+    lines.push(element("  ", "equality", "equality", {}, equalities.map((e, i) => element("    ", "tendon", `equality[${i}]`, e))));
   if (model.actuators && model.actuators.length > 0) {
-    lines.push(element("  ", "actuator", "actuator", {}, model.actuators.map((a, i) => element("    ", "motor", `actuator[${i}]`, a))));
+    const actuators = model.actuators.map((a, i) => {
+      if ("kind" in a) {
+        const { kind, ...own } = a;
+        return element("    ", kind, `actuator[${i}]`, own);
+      }
+      return element("    ", "motor", `actuator[${i}]`, a);
+    });
+    lines.push(element("  ", "actuator", "actuator", {}, actuators));
+  }
+  if (model.sensors && model.sensors.length > 0) {
+    const sensors = model.sensors.map((sn, i) => {
+      const { type, ...own } = sn;
+      return element("    ", type, `sensor[${i}]`, own);
+    });
+    lines.push(element("  ", "sensor", "sensor", {}, sensors));
   }
   lines.push("</mujoco>");
   return lines.join("\n") + "\n";

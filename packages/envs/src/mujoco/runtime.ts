@@ -75,6 +75,16 @@ export interface SimViews {
   qfrc_actuator: Float64Array;
   /** Com-based external (contact) wrenches [nbody·6]; filled by `rnePostConstraint`. */
   cfrc_ext: Float64Array;
+  /** Body frame orientations, row-major 3×3 [nbody·9]. */
+  xmat: Float64Array;
+  /** Geom frame positions [ngeom·3]. */
+  geom_xpos: Float64Array;
+  /** Site frame positions [nsite·3]. */
+  site_xpos: Float64Array;
+  /** Centre of mass of each body's subtree [nbody·3]. */
+  subtree_com: Float64Array;
+  /** Sensor outputs [nsensordata]. */
+  sensordata: Float64Array;
 }
 
 /**
@@ -82,9 +92,9 @@ export interface SimViews {
  * and read the result back, so one scratch instance serves any number of environment states.
  *
  * Snapshot layout (`stateSize` doubles): `[time, qpos(nq), qvel(nv), act(na), qacc_warmstart(nv)]`. Together with
- * ctrl (set per step) and zeroed applied forces this is MuJoCo's full integration state for models without mocap
- * bodies, equality constraints, user data or plugins, so stepping a snapshot is bitwise equal to stepping a
- * persistent MjData.
+ * ctrl (set per step), zeroed applied forces and the model's initial equality activations (`eq_active0`, restored on
+ * every load) this is MuJoCo's full integration state for models without mocap bodies, user data or plugins, so
+ * stepping a snapshot is bitwise equal to stepping a persistent MjData whose equality constraints are never toggled.
  */
 export class CompiledModel {
   /** The MuJoCo model. */
@@ -103,6 +113,8 @@ export class CompiledModel {
   readonly nbody: number;
   /** Physics timestep in seconds. */
   readonly timestep: number;
+  /** Integrator (MuJoCo's mjtIntegrator: 0 Euler, 1 RK4, 2 implicit, 3 implicitfast). */
+  readonly integrator: number;
   /** Doubles in a state snapshot: 1 + nq + 2·nv + na. */
   readonly stateSize: number;
   /** Reference configuration qpos0 (a copy). */
@@ -112,14 +124,15 @@ export class CompiledModel {
   /** Actuator control ranges, [nu·2] low/high pairs (a copy). */
   readonly ctrlRange: Float64Array;
   private readonly mj: MujocoModule;
+  private readonly option: MjModel["opt"];
   private cached: SimViews | null = null;
   private disposed = false;
 
   /** Wraps a loaded model; prefer `compileModel`, which caches one instance per XML text. */
   constructor(mj: MujocoModule, model: MjModel, name: string) {
-    const unsupported = (["nmocap", "neq", "nuserdata", "nplugin"] as const).filter((k) => model[k] !== 0);
+    const unsupported = (["nmocap", "nuserdata", "nplugin"] as const).filter((k) => model[k] !== 0);
     if (unsupported.length > 0)
-      throw new DriftError("compileModel", `model ${name} has ${unsupported.join(", ")} > 0; pure snapshots cover only models without mocap bodies, equality constraints, user data or plugins`);
+      throw new DriftError("compileModel", `model ${name} has ${unsupported.join(", ")} > 0; pure snapshots cover only models without mocap bodies, user data or plugins`);
     this.mj = mj;
     this.model = model;
     this.data = new mj.MjData(model);
@@ -129,6 +142,8 @@ export class CompiledModel {
     this.na = model.na;
     this.nbody = model.nbody;
     this.timestep = model.opt.timestep;
+    this.option = model.opt;
+    this.integrator = this.option.integrator;
     this.stateSize = 1 + this.nq + 2 * this.nv + this.na;
     this.qpos0 = Float64Array.from(model.qpos0 as Float64Array);
     this.bodyMass = Float64Array.from(model.body_mass as Float64Array);
@@ -155,6 +170,11 @@ export class CompiledModel {
       cvel: d.cvel,
       qfrc_actuator: d.qfrc_actuator,
       cfrc_ext: d.cfrc_ext,
+      xmat: d.xmat,
+      geom_xpos: d.geom_xpos,
+      site_xpos: d.site_xpos,
+      subtree_com: d.subtree_com,
+      sensordata: d.sensordata,
     };
     return this.cached;
   }
@@ -175,6 +195,7 @@ export class CompiledModel {
     v.ctrl.fill(0);
     v.qfrc_applied.fill(0);
     v.xfrc_applied.fill(0);
+    if (this.model.neq > 0) (this.data.eq_active as Uint8Array).set(this.model.eq_active0 as Uint8Array);
   }
 
   /** Writes the scratch data's snapshot to `dst[offset … offset+stateSize)`. */
@@ -199,6 +220,33 @@ export class CompiledModel {
   /** `mj_forward`: recomputes positions, velocities, forces and accelerations from the current state. */
   forward(): void {
     this.mj.mj_forward(this.model, this.data);
+  }
+
+  /** `mj_forward` with actuation disabled (no actuator forces or activation dynamics), as dm_control after a reset. */
+  forwardWithoutActuation(): void {
+    const opt = this.option;
+    const flags = opt.disableflags;
+    opt.disableflags = flags | this.mj.mjtDisableBit.mjDSBL_ACTUATION.value;
+    try {
+      this.mj.mj_forward(this.model, this.data);
+    } finally {
+      opt.disableflags = flags;
+    }
+  }
+
+  /** `mj_step1`: position- and velocity-dependent computations (kinematics, collisions, position/velocity sensors). */
+  step1(): void {
+    this.mj.mj_step1(this.model, this.data);
+  }
+
+  /** `mj_step2`: actuation, acceleration, constraint forces, acceleration sensors and integration (after `step1`). */
+  step2(): void {
+    this.mj.mj_step2(this.model, this.data);
+  }
+
+  /** Number of contacts found by the last collision detection. */
+  get ncon(): number {
+    return this.data.ncon;
   }
 
   /** Runs `mj_step` `n` times with the current ctrl. */
