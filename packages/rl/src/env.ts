@@ -28,6 +28,8 @@ export interface StepResult<O, S> {
  * environments is `vmap(env.step)`. `O` is the observation pytree, `A` the action pytree.
  */
 export interface Env<S = unknown, P = unknown, O = Array, A = Array> {
+  /** False for envs that call out of the tensor system (MuJoCo): they cannot be vmapped or jitted and run one by one. */
+  readonly traceable?: boolean;
   reset(key: Array, params: P): ResetResult<O, S>;
   step(key: Array, state: S, action: A, params: P): StepResult<O, S>;
 }

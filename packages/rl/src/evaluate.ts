@@ -1,5 +1,5 @@
 // Evaluation loop over a functional env (episodes side by side under vmap), episode statistics and an in-loop episode tracker.
-import { type Array, DriftError, jit, np, random, vmap } from "@drift/tensor";
+import { type Array, DriftError, jit, np, random, tree, vmap } from "@drift/tensor";
 import type { Env, PolicyFn } from "./env.ts";
 import { checkInt, describe } from "./util.ts";
 
@@ -53,10 +53,12 @@ export function evaluate<S, P, O, A>(env: Env<S, P, O, A>, envParams: P, policyF
     const out = env.step(np.reshape(np.slice(keys, [1, 2]), [2]), state, action, envParams);
     return { obs: out.obs, state: out.state, reward: out.reward, done: np.logicalOr(out.terminated.astype("bool"), out.truncated.astype("bool")) };
   };
-  const resetAll = vmap(resetOne);
-  const stepAll = vmap(stepOne, { inAxes: [0, null, 0, 0] });
-  const reset = useJit ? jit(resetAll) : resetAll;
-  const step = useJit ? jit(stepAll) : stepAll;
+  // Traceable envs step all episodes in one vmapped (and jitted) call; others loop over episodes with the same keys.
+  const sequential = env.traceable === false;
+  const resetAll = sequential ? loopOver(resetOne, [true]) : vmap(resetOne);
+  const stepAll = sequential ? loopOver(stepOne, [true, false, true, true]) : vmap(stepOne, { inAxes: [0, null, 0, 0] });
+  const reset = useJit && !sequential ? jit(resetAll) : resetAll;
+  const step = useJit && !sequential ? jit(stepAll) : stepAll;
 
   const returns: number[] = [];
   const lengths: number[] = [];
@@ -92,6 +94,17 @@ export function evaluate<S, P, O, A>(env: Env<S, P, O, A>, envParams: P, policyF
     }
   }
   return { returns, lengths, completed };
+}
+
+/** Applies `f` to each member of the mapped arguments (leading axis) in a JS loop and stacks the results, like vmap. */
+function loopOver<F extends (...args: any[]) => any>(f: F, mapped: readonly boolean[]): (...args: Parameters<F>) => ReturnType<F> {
+  return ((...args: any[]) => {
+    const n = tree.leaves(args.find((_, i) => mapped[i]))[0]!.shape[0]!;
+    const outs = globalThis.Array.from({ length: n }, (_, j) =>
+      f(...args.map((a, i) => (mapped[i] ? tree.map((x: Array) => np.reshape(np.slice(x, [j, j + 1]), x.shape.slice(1)), a) : a))),
+    );
+    return tree.map((...xs: Array[]) => np.stack(xs), outs[0], ...outs.slice(1));
+  }) as (...args: Parameters<F>) => ReturnType<F>;
 }
 
 /** Summary statistics of a set of episodes. */

@@ -49,6 +49,9 @@ describe("evaluate", () => {
     const all = evaluate(walk, { maxT: 8 }, noisy, key, { episodes: 5, deterministic: false });
     const one = evaluate(walk, { maxT: 8 }, noisy, key, { episodes: 5, deterministic: false, parallel: 2, jit: false });
     expect(one).toEqual(all);
+    // Envs that cannot be traced (MuJoCo) run episode by episode with the same keys.
+    const seq = evaluate({ ...walk, traceable: false }, { maxT: 8 }, noisy, key, { episodes: 5, deterministic: false, parallel: 3 });
+    expect(seq).toEqual(all);
     expect(new Set(all.returns).size).toBeGreaterThan(1);
     all.returns.forEach((r, i) => {
       expect(r).toBeGreaterThan(0);
