@@ -268,19 +268,27 @@ const V128_OPS = { not: 0x4d, and: 0x4e, andnot: 0x4f, or: 0x50, xor: 0x51, bits
 const F32X4_OPS = {
   splat: 0x13, eq: 0x41, ne: 0x42, lt: 0x43, gt: 0x44, le: 0x45, ge: 0x46,
   abs: 0xe0, neg: 0xe1, sqrt: 0xe3, add: 0xe4, sub: 0xe5, mul: 0xe6, div: 0xe7, min: 0xe8, max: 0xe9,
-  pmin: 0xea, pmax: 0xeb,
+  pmin: 0xea, pmax: 0xeb, ceil: 0x67, floor: 0x68, trunc: 0x69, nearest: 0x6a,
+  demoteF64x2Zero: 0x5e, convertI32x4S: 0xfa, convertI32x4U: 0xfb,
 } as const;
 
 const F64X2_OPS = {
   splat: 0x14, eq: 0x47, ne: 0x48, lt: 0x49, gt: 0x4a, le: 0x4b, ge: 0x4c,
   abs: 0xec, neg: 0xed, sqrt: 0xef, add: 0xf0, sub: 0xf1, mul: 0xf2, div: 0xf3, min: 0xf4, max: 0xf5,
-  pmin: 0xf6, pmax: 0xf7,
+  pmin: 0xf6, pmax: 0xf7, ceil: 0x74, floor: 0x75, trunc: 0x7a, nearest: 0x94,
+  promoteLowF32x4: 0x5f, convertLowI32x4S: 0xfe, convertLowI32x4U: 0xff,
 } as const;
 
 const I32X4_OPS = {
   splat: 0x11, eq: 0x37, ne: 0x38, ltS: 0x39, ltU: 0x3a, gtS: 0x3b, gtU: 0x3c, leS: 0x3d, leU: 0x3e, geS: 0x3f, geU: 0x40,
   shl: 0xab, shrS: 0xac, shrU: 0xad, add: 0xae, sub: 0xb1, mul: 0xb5,
+  abs: 0xa0, neg: 0xa1, allTrue: 0xa3, bitmask: 0xa4, extendLowI16x8S: 0xa7, extendLowI16x8U: 0xa9,
+  minS: 0xb6, minU: 0xb7, maxS: 0xb8, maxU: 0xb9, truncSatF32x4S: 0xf8, truncSatF32x4U: 0xf9,
 } as const;
+
+const I16X8_OPS = { narrowI32x4S: 0x85, narrowI32x4U: 0x86, extendLowI8x16S: 0x87, extendLowI8x16U: 0x89 } as const;
+
+const I8X16_OPS = { narrowI16x8S: 0x65, narrowI16x8U: 0x66, swizzle: 0x0e } as const;
 
 /** `i32.*` instructions. Memory offsets are byte immediates; alignment is log2 bytes (natural by default). */
 export class I32Ops extends opsFromTable(I32_OPS, false) {
@@ -294,6 +302,10 @@ export class I32Ops extends opsFromTable(I32_OPS, false) {
   }
   store(offset = 0, alignLog2 = 2): void {
     this.code.memory(0x36, offset, alignLog2);
+  }
+  /** `i32.load8_u`: loads one byte, zero-extended. */
+  load8U(offset = 0, alignLog2 = 0): void {
+    this.code.memory(0x2d, offset, alignLog2);
   }
 }
 
@@ -370,6 +382,19 @@ export class V128Ops extends opsFromTable(V128_OPS, true) {
   load32Zero(offset = 0, alignLog2 = 2): void {
     this.code.simdMemory(0x5c, offset, alignLog2);
   }
+  /** `v128.store8_lane`: stores byte `lane` of the vector. Pops address, vector. */
+  store8Lane(lane: number, offset = 0, alignLog2 = 0): void {
+    this.laneMemory(0x58, lane, 16, offset, alignLog2);
+  }
+  /** `v128.store32_lane`: stores 32-bit lane `lane` of the vector. Pops address, vector. */
+  store32Lane(lane: number, offset = 0, alignLog2 = 2): void {
+    this.laneMemory(0x5a, lane, 4, offset, alignLog2);
+  }
+  private laneMemory(opcode: number, lane: number, lanes: number, offset: number, alignLog2: number): void {
+    checkLane(lane, lanes);
+    this.code.simdMemory(opcode, offset, alignLog2);
+    this.code.out.byte(lane);
+  }
 }
 
 function checkLane(lane: number, lanes: number): void {
@@ -430,6 +455,19 @@ export class I32x4Ops extends opsFromTable(I32X4_OPS, true) {
   }
 }
 
+/** `i16x8.*` instructions (lane narrowing and widening, for byte-sized data). */
+export class I16x8Ops extends opsFromTable(I16X8_OPS, true) {}
+
+/** `i8x16.*` instructions: byte shuffles and narrowing. */
+export class I8x16Ops extends opsFromTable(I8X16_OPS, true) {
+  /** `i8x16.shuffle`: pops a, b and picks 16 bytes from their concatenation (indices 0..31). */
+  shuffle(lanes: readonly number[]): void {
+    if (lanes.length !== 16 || lanes.some((l) => !Number.isInteger(l) || l < 0 || l > 31)) throw new RangeError('i8x16.shuffle needs 16 lane indices in 0..31');
+    this.code.simd(0x0d);
+    this.code.out.bytes(lanes);
+  }
+}
+
 /** `local.*` instructions. */
 export class LocalOps {
   constructor(private readonly code: CodeWriter) {}
@@ -476,6 +514,8 @@ export class FunctionBuilder {
   readonly f32x4: F32x4Ops;
   readonly f64x2: F64x2Ops;
   readonly i32x4: I32x4Ops;
+  readonly i16x8: I16x8Ops;
+  readonly i8x16: I8x16Ops;
   readonly local: LocalOps;
   readonly memory: MemoryOps;
 
@@ -495,6 +535,8 @@ export class FunctionBuilder {
     this.f32x4 = new F32x4Ops(this.code);
     this.f64x2 = new F64x2Ops(this.code);
     this.i32x4 = new I32x4Ops(this.code);
+    this.i16x8 = new I16x8Ops(this.code);
+    this.i8x16 = new I8x16Ops(this.code);
     this.local = new LocalOps(this.code);
     this.memory = new MemoryOps(this.code);
   }
@@ -650,9 +692,15 @@ export class ModuleBuilder {
   private memoryImport: MemoryImport | undefined;
   private readonly definedFunctions: DefinedFunction[] = [];
   private readonly exports: { name: string; kind: number; index: number }[] = [];
+  private readonly functionNames = new Map<number, string>();
 
   constructor(features: ModuleFeatures = {}) {
     this.features = { relaxedSimd: features.relaxedSimd ?? false };
+  }
+
+  /** Whether relaxed-SIMD instructions may be emitted into this module. */
+  get relaxedSimd(): boolean {
+    return this.features.relaxedSimd;
   }
 
   /** Imports linear memory 0 as `module.name`. Shared memories need a `maximum`. */
@@ -677,6 +725,11 @@ export class ModuleBuilder {
     const index = this.functionImports.length + this.definedFunctions.length;
     this.definedFunctions.push({ typeIndex: this.typeIndex(params, results), builder });
     return { index, params, results };
+  }
+
+  /** Names `func` in the module's "name" custom section (shown by profilers and stack traces). */
+  nameFunc(func: FuncRef, name: string): void {
+    this.functionNames.set(func.index, name);
   }
 
   /** Exports `func` under `name`. */
@@ -735,6 +788,22 @@ export class ModuleBuilder {
       for (const defined of this.definedFunctions) defined.builder.encode(body);
     });
 
+    if (this.functionNames.size > 0) {
+      // Custom section "name", subsection 1 (function names): a vector of (index, name) sorted by index.
+      const names = new ByteWriter();
+      const entries = [...this.functionNames].sort((a, b) => a[0] - b[0]);
+      names.unsigned(entries.length);
+      for (const [index, name] of entries) {
+        names.unsigned(index);
+        names.name(name);
+      }
+      const body = new ByteWriter();
+      body.name('name');
+      body.byte(1);
+      body.sized(names);
+      out.byte(0);
+      out.sized(body);
+    }
     return out.toBytes();
   }
 

@@ -1,0 +1,351 @@
+// Shape-specialised f32 GEMM on arena offsets: 4×8 register tiles over packed B panels (and packed A when transposed), pluggable tile epilogue.
+import { type FuncRef, type FunctionBuilder, type Local, type ModuleBuilder, i32, v128 } from "./emitter.ts";
+
+/** Rows of C per register tile. */
+export const GEMM_TILE_ROWS = 4;
+/** Columns of C per register tile (two f32x4 vectors): 8 accumulators + 2 B vectors + 1 A splat fit the 16 xmm registers. */
+export const GEMM_TILE_COLS = 8;
+
+/** C[batch] = op(A)·op(B) with A, B, C at byte offsets from the function's `base` argument. */
+export interface GemmSpec {
+  readonly m: number;
+  readonly k: number;
+  readonly n: number;
+  readonly batch: number;
+  /** A is stored [k, m] (else [m, k]). */
+  readonly transA: boolean;
+  /** B is stored [n, k] (else [k, n]). */
+  readonly transB: boolean;
+  /** Byte offsets from `base` of the first A and B matrices. */
+  readonly a: number;
+  readonly b: number;
+}
+
+/** Where a finished tile goes: C in memory, or a fused elementwise computation that stores something else. */
+export interface TileEpilogue {
+  /** Called at the start of each tile's epilogue with locals holding the tile's first row and column of C. */
+  begin(f: FunctionBuilder, row: Local, col: Local): void;
+  /** Stores accumulator `acc` (row `r`, vector `v` of the tile), of which the first `lanes` lanes are inside C. */
+  store(f: FunctionBuilder, acc: Local, r: number, v: number, lanes: number): void;
+}
+
+/** The epilogue writing C itself, [batch, m, n] row-major at byte offset `c` from base (`cBase` local per batch entry). */
+export function storeC(n: number, cBase: () => Local): TileEpilogue {
+  let addr: Local;
+  return {
+    begin(f, row, col) {
+      addr ??= f.declareLocal(i32);
+      f.local.get(cBase());
+      f.local.get(row);
+      f.i32.const(n * 4);
+      f.i32.mul();
+      f.i32.add();
+      f.local.get(col);
+      f.i32.const(4);
+      f.i32.mul();
+      f.i32.add();
+      f.local.set(addr);
+    },
+    store(f, acc, r, v, lanes) {
+      const offset = (r * n + v * 4) * 4;
+      if (lanes === 4) {
+        f.local.get(addr);
+        f.local.get(acc);
+        f.v128.store(offset, 2);
+        return;
+      }
+      for (let lane = 0; lane < lanes; lane++) {
+        f.local.get(addr);
+        f.local.get(acc);
+        f.v128.store32Lane(lane, offset + lane * 4);
+      }
+    },
+  };
+}
+
+/** Emits `local += amount`. */
+function bump(f: FunctionBuilder, local: Local, amount: number): void {
+  if (amount === 0) return;
+  f.local.get(local);
+  f.i32.const(amount);
+  f.i32.add();
+  f.local.set(local);
+}
+
+/** Emits a loop running `body` while `counter` counts from its current value up to the value of `end` (exclusive). */
+function upTo(f: FunctionBuilder, counter: Local, end: Local | number, body: () => void): void {
+  f.block((exit) => {
+    f.local.get(counter);
+    if (typeof end === "number") f.i32.const(end);
+    else f.local.get(end);
+    f.i32.geS();
+    f.brIf(exit);
+    f.loop((top) => {
+      body();
+      bump(f, counter, 1);
+      f.local.get(counter);
+      if (typeof end === "number") f.i32.const(end);
+      else f.local.get(end);
+      f.i32.ltS();
+      f.brIf(top);
+    });
+  });
+}
+
+/** Emits `body` `count` times as a counted-down loop (inline once, nothing for 0). */
+function times(f: FunctionBuilder, count: number, counter: Local, body: () => void): void {
+  if (count <= 0) return;
+  if (count === 1) return body();
+  f.i32.const(count);
+  f.local.set(counter);
+  f.loop((top) => {
+    body();
+    f.local.get(counter);
+    f.i32.const(1);
+    f.i32.sub();
+    f.local.tee(counter);
+    f.brIf(top);
+  });
+}
+
+/**
+ * Scratch bytes of {@link emitGemm}: one packed B panel (8 columns × k, contiguous so that its k rows do not collide
+ * in cache sets as 2^n-strided rows of B would), plus A packed into 4-row panels when A is transposed (for the same reason).
+ */
+export function gemmScratchBytes(spec: Pick<GemmSpec, "m" | "k" | "transA">): number {
+  return GEMM_TILE_COLS * 4 * spec.k + (spec.transA ? Math.ceil(spec.m / GEMM_TILE_ROWS) * GEMM_TILE_ROWS * 4 * spec.k : 0);
+}
+
+/**
+ * Defines `gemm(base, panelStart, panelEnd, scratch)`: C for the column panels [panelStart, panelEnd) of 8 columns
+ * (the last may be narrower), every row, accumulating over k in order. `scratch` is the byte offset of
+ * {@link gemmScratchBytes} bytes. `epilogue(cBase)` makes the tile epilogue given the local that will hold the batch
+ * entry's C base (base + `cOffset` + the batch entry's matrix offset). In a module built with `relaxedSimd` the
+ * accumulation uses `f32x4.relaxed_madd` (a fused multiply-add where the host has one).
+ */
+export function emitGemm(mod: ModuleBuilder, spec: GemmSpec, cOffset: number, epilogue: (cBase: () => Local) => TileEpilogue): FuncRef {
+  const { m, k, n, batch, transA, transB } = spec;
+  const relaxed = mod.relaxedSimd;
+  return mod.func([i32, i32, i32, i32], [], (f) => {
+    const [base, panelStart, panelEnd, scratch] = f.params as [Local, Local, Local, Local];
+    const aBase = f.declareLocal(i32);
+    const bBase = f.declareLocal(i32);
+    const cBase = f.declareLocal(i32);
+    const panel = f.declareLocal(i32);
+    const panelB = f.declareLocal(i32);
+    const row = f.declareLocal(i32);
+    const col = f.declareLocal(i32);
+    const aRow = f.declareLocal(i32);
+    const aCur = f.declareLocal(i32);
+    const bCur = f.declareLocal(i32);
+    const steps = f.declareLocal(i32);
+    const rowPanels = f.declareLocal(i32);
+    const batchCounter = f.declareLocal(i32);
+    const packIndex = f.declareLocal(i32);
+    const acc = Array.from({ length: GEMM_TILE_ROWS }, () => [f.declareLocal(v128), f.declareLocal(v128)]);
+    const bVec = [f.declareLocal(v128), f.declareLocal(v128)];
+    const aSplat = f.declareLocal(v128);
+    const ep = epilogue(() => cBase);
+    const fullPanels = Math.floor(n / GEMM_TILE_COLS);
+    const edgeCols = n - fullPanels * GEMM_TILE_COLS;
+    // Transposed A is read from its packed panels: 4 rows per k step, contiguous.
+    const aRowBytes = transA ? 4 : k * 4;
+    const aStepBytes = transA ? GEMM_TILE_ROWS * 4 : 4;
+    const aPanelBytes = transA ? GEMM_TILE_ROWS * 4 * k : GEMM_TILE_ROWS * k * 4;
+    const bStepBytes = GEMM_TILE_COLS * 4;
+    const packedA = f.declareLocal(i32);
+
+    const tile = (rows: number, vectors: number, cols: number): void => {
+      for (let r = 0; r < rows; r++)
+        for (let v = 0; v < vectors; v++) {
+          f.v128.zero();
+          f.local.set(acc[r]![v]!);
+        }
+      f.local.get(aRow);
+      f.local.set(aCur);
+      f.local.get(panelB);
+      f.local.set(bCur);
+      times(f, k, steps, () => {
+        for (let v = 0; v < vectors; v++) {
+          f.local.get(bCur);
+          f.v128.load(v * 16, 2);
+          f.local.set(bVec[v]!);
+        }
+        for (let r = 0; r < rows; r++) {
+          f.local.get(aCur);
+          f.v128.load32Splat(r * aRowBytes);
+          f.local.set(aSplat);
+          for (let v = 0; v < vectors; v++) {
+            if (relaxed) {
+              f.local.get(bVec[v]!);
+              f.local.get(aSplat);
+              f.local.get(acc[r]![v]!);
+              f.f32x4.relaxedMadd();
+            } else {
+              f.local.get(acc[r]![v]!);
+              f.local.get(bVec[v]!);
+              f.local.get(aSplat);
+              f.f32x4.mul();
+              f.f32x4.add();
+            }
+            f.local.set(acc[r]![v]!);
+          }
+        }
+        bump(f, aCur, aStepBytes);
+        bump(f, bCur, bStepBytes);
+      });
+      ep.begin(f, row, col);
+      for (let r = 0; r < rows; r++)
+        for (let v = 0; v < vectors; v++) ep.store(f, acc[r]![v]!, r, v, Math.min(4, cols - v * 4));
+    };
+
+    /** All row panels against the B panel at panelB (columns col..col+cols). */
+    const sweep = (vectors: number, cols: number): void => {
+      f.i32.const(0);
+      f.local.set(row);
+      f.local.get(transA ? packedA : aBase);
+      f.local.set(aRow);
+      times(f, Math.floor(m / GEMM_TILE_ROWS), rowPanels, () => {
+        tile(GEMM_TILE_ROWS, vectors, cols);
+        bump(f, row, GEMM_TILE_ROWS);
+        bump(f, aRow, aPanelBytes);
+      });
+      if (m % GEMM_TILE_ROWS) tile(m % GEMM_TILE_ROWS, vectors, cols);
+    };
+
+    /** Packs the panel's B columns col..col+cols into scratch: packed[p·8 + j] = op(B)[p, col + j]. */
+    const preparePanel = (cols: number): void => {
+      f.local.get(base);
+      f.local.get(scratch);
+      f.i32.add();
+      f.local.tee(panelB);
+      f.local.set(aCur);
+      f.local.get(bBase);
+      f.local.get(col);
+      f.i32.const(transB ? k * 4 : 4);
+      f.i32.mul();
+      f.i32.add();
+      f.local.set(bCur);
+      times(f, k, packIndex, () => {
+        if (!transB && cols === GEMM_TILE_COLS) {
+          for (let v = 0; v < 2; v++) {
+            f.local.get(aCur);
+            f.local.get(bCur);
+            f.v128.load(v * 16, 2);
+            f.v128.store(v * 16, 2);
+          }
+        } else
+          for (let j = 0; j < cols; j++) {
+            f.local.get(aCur);
+            f.local.get(bCur);
+            f.f32.load(transB ? j * k * 4 : j * 4);
+            f.f32.store(j * 4);
+          }
+        bump(f, bCur, transB ? 4 : n * 4);
+        bump(f, aCur, GEMM_TILE_COLS * 4);
+      });
+    };
+
+    /** Packs transposed A (stored [k, m]) into 4-row panels after the B panel: packedA[panel][p·4 + r] = A[p, 4·panel + r]. */
+    const packA = (): void => {
+      f.local.get(base);
+      f.local.get(scratch);
+      f.i32.add();
+      f.i32.const(GEMM_TILE_COLS * 4 * k);
+      f.i32.add();
+      f.local.tee(packedA);
+      f.local.set(aCur);
+      f.local.get(aBase);
+      f.local.set(aRow);
+      const panels = Math.ceil(m / GEMM_TILE_ROWS);
+      times(f, panels, rowPanels, () => {
+        f.local.get(aRow);
+        f.local.set(bCur);
+        const full = (): void => {
+          f.local.get(aCur);
+          f.local.get(bCur);
+          f.v128.load(0, 2);
+          f.v128.store(0, 2);
+        };
+        times(f, k, packIndex, () => {
+          if (m % GEMM_TILE_ROWS === 0) full();
+          else
+            for (let r = 0; r < GEMM_TILE_ROWS; r++) {
+              // Rows past m of the last panel are copied too when in range; they only reach C rows that are not stored.
+              f.local.get(aCur);
+              f.local.get(bCur);
+              f.f32.load(r * 4);
+              f.f32.store(r * 4);
+            }
+          bump(f, bCur, m * 4);
+          bump(f, aCur, GEMM_TILE_ROWS * 4);
+        });
+        bump(f, aRow, GEMM_TILE_ROWS * 4);
+      });
+    };
+
+    const body = (): void => {
+      f.local.get(panelStart);
+      f.local.set(panel);
+      // Full panels in [panelStart, min(panelEnd, fullPanels)).
+      if (fullPanels > 0) {
+        const end = f.declareLocal(i32);
+        f.local.get(panelEnd);
+        f.i32.const(fullPanels);
+        f.local.get(panelEnd);
+        f.i32.const(fullPanels);
+        f.i32.ltS();
+        f.select();
+        f.local.set(end);
+        upTo(f, panel, end, () => {
+          f.local.get(panel);
+          f.i32.const(GEMM_TILE_COLS);
+          f.i32.mul();
+          f.local.set(col);
+          preparePanel(GEMM_TILE_COLS);
+          sweep(2, GEMM_TILE_COLS);
+        });
+      }
+      if (edgeCols > 0) {
+        f.local.get(panelEnd);
+        f.i32.const(fullPanels);
+        f.i32.gtS();
+        f.local.get(panelStart);
+        f.i32.const(fullPanels);
+        f.i32.leS();
+        f.i32.and();
+        f.if(() => {
+          f.i32.const(fullPanels * GEMM_TILE_COLS);
+          f.local.set(col);
+          preparePanel(edgeCols);
+          sweep(Math.ceil(edgeCols / 4), edgeCols);
+        });
+      }
+    };
+
+    f.local.get(base);
+    f.i32.const(spec.a);
+    f.i32.add();
+    f.local.set(aBase);
+    f.local.get(base);
+    f.i32.const(spec.b);
+    f.i32.add();
+    f.local.set(bBase);
+    f.local.get(base);
+    f.i32.const(cOffset);
+    f.i32.add();
+    f.local.set(cBase);
+    times(f, batch, batchCounter, () => {
+      if (transA) packA();
+      body();
+      bump(f, aBase, m * k * 4);
+      bump(f, bBase, k * n * 4);
+      bump(f, cBase, m * n * 4);
+    });
+  });
+}
+
+/** Number of 8-column panels of an n-column product (the unit of work split between threads). */
+export function gemmPanels(n: number): number {
+  return Math.ceil(n / GEMM_TILE_COLS);
+}

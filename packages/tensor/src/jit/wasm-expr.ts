@@ -1,0 +1,370 @@
+// Lowers elementwise primitives to wasm SIMD128 over 4 lanes (or lane 0 only), bit-exact with their JS expressions.
+import type { DType } from "../dtype.ts";
+import { type JaxprEqn, Lit } from "../core/jaxpr.ts";
+import type { FuncRef, FunctionBuilder, Local, ModuleBuilder } from "../backend/wasm/emitter.ts";
+import { f64 } from "../backend/wasm/emitter.ts";
+import { SPECIAL } from "../backend/special.ts";
+
+/** Lane class of a dtype in wasm kernels: float32, int32, uint32, or bool (held as a lane mask of all ones/zeros). */
+export type LaneClass = "f" | "i" | "u" | "b";
+
+const CLASS: Partial<Record<DType, LaneClass>> = { float32: "f", int32: "i", uint32: "u", bool: "b" };
+
+/** The lane class of `dtype`, or undefined when wasm kernels do not handle it (float64). */
+export function laneClass(dtype: DType): LaneClass | undefined {
+  return CLASS[dtype];
+}
+
+/**
+ * JS functions called once per lane, in float64, for ops without an exact SIMD form. They are the very functions the
+ * JS expressions call, so results match bit for bit; V8 calls the imported Math.exp/log/sin/cos/pow without a JS frame.
+ */
+export const MATH_IMPORTS: Record<string, (...xs: number[]) => number> = {
+  exp: Math.exp,
+  log: Math.log,
+  sin: Math.sin,
+  cos: Math.cos,
+  tanh: Math.tanh,
+  expm1: Math.expm1,
+  log1p: Math.log1p,
+  erf: SPECIAL.erf,
+  erf_inv: SPECIAL.erfinv,
+  logistic: (a) => (a >= 0 ? 1 / (1 + Math.exp(-a)) : Math.exp(a) / (1 + Math.exp(a))),
+  pow: Math.pow,
+  rem: (a, b) => a % b,
+};
+
+/**
+ * JS source that rebuilds math import `name` in another thread (`Math.exp`, or a self-contained arrow function), or
+ * null for helpers that depend on their module's scope (erf, erf_inv).
+ */
+export function mathImportSource(name: string): string | null {
+  const fn = MATH_IMPORTS[name];
+  if (!fn) return null;
+  if ((Math as unknown as Record<string, unknown>)[name] === fn) return `Math.${name}`;
+  return name === "logistic" || name === "rem" ? String(fn) : null;
+}
+
+/** Emission context of one kernel function: the builder, imported math functions and the number of live lanes. */
+export interface VecContext {
+  readonly f: FunctionBuilder;
+  readonly imports: ReadonlyMap<string, FuncRef>;
+  /** 4 for full vectors; 1 when only lane 0 carries data (odd strides and shapes). */
+  readonly lanes: 1 | 4;
+}
+
+/** Emits an op: its inputs are v128 locals, and it leaves its v128 result on the stack. */
+type Lowering = (c: VecContext, args: readonly Local[]) => void;
+
+const F32_BYTES = (v: number): number[] => [...new Uint8Array(new Float32Array([v, v, v, v]).buffer)];
+const I32_BYTES = (v: number): number[] => [...new Uint8Array(new Int32Array([v, v, v, v]).buffer)];
+
+/** Pushes a vector holding `value` of lane class `cls` in every lane. */
+export function splat(f: FunctionBuilder, cls: LaneClass, value: number): void {
+  if (cls === "f") f.v128.const(F32_BYTES(value));
+  else if (cls === "b") f.v128.const(I32_BYTES(value ? -1 : 0));
+  else f.v128.const(I32_BYTES(value | 0));
+}
+
+const get = (c: VecContext, ...locals: Local[]): void => locals.forEach((l) => c.f.local.get(l));
+
+/** Bool masks as int32 0/1 lanes. */
+function asInt(c: VecContext, m: Local): void {
+  get(c, m);
+  splat(c.f, "i", 1);
+  c.f.v128.and();
+}
+
+/** Calls an imported float64 function on each live lane of float32 inputs. */
+function lanewise(name: string): Lowering {
+  return (c, args) => {
+    const fn = c.imports.get(name)!;
+    c.f.local.get(args[0]!);
+    for (let lane = 0; lane < c.lanes; lane++) {
+      for (const a of args) {
+        c.f.local.get(a);
+        c.f.f32x4.extractLane(lane);
+        c.f.f64.promoteF32();
+      }
+      c.f.call(fn);
+      c.f.f32.demoteF64();
+      c.f.f32x4.replaceLane(lane);
+    }
+  };
+}
+
+/** Lanes 2, 3 of a float32 vector moved to lanes 0, 1; and two half results joined back into one vector. */
+const HIGH_HALF = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
+const JOIN_HALVES = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
+
+/**
+ * Evaluates `body` in float64 on each half of a float32 vector (`operand` pushes the half as f64x2) and narrows the two
+ * results back into one vector, rounding once as `Math.fround(expr)` does.
+ */
+function viaF64(body: (f: FunctionBuilder, operand: () => void) => void): Lowering {
+  return (c, [a]) => {
+    const { f } = c;
+    body(f, () => {
+      f.local.get(a!);
+      f.f64x2.promoteLowF32x4();
+    });
+    f.f32x4.demoteF64x2Zero();
+    body(f, () => {
+      f.local.get(a!);
+      f.local.get(a!);
+      f.i8x16.shuffle(HIGH_HALF);
+      f.f64x2.promoteLowF32x4();
+    });
+    f.f32x4.demoteF64x2Zero();
+    f.i8x16.shuffle(JOIN_HALVES);
+  };
+}
+
+const F64X2_ONES = [...new Uint8Array(new Float64Array([1, 1]).buffer)];
+
+/** `(a > b || a !== a) ? a : b` and the min analogue, lane by lane. */
+function chooseF32(greater: boolean): Lowering {
+  return (c, [a, b]) => {
+    const { f } = c;
+    get(c, a!, b!, a!, b!);
+    if (greater) f.f32x4.gt();
+    else f.f32x4.lt();
+    get(c, a!, a!);
+    f.f32x4.ne();
+    f.v128.or();
+    f.v128.bitselect();
+  };
+}
+
+const simple =
+  (emit: (f: FunctionBuilder) => void): Lowering =>
+  (c, args) => {
+    get(c, ...args);
+    emit(c.f);
+  };
+
+type CompareName = "lt" | "le" | "gt" | "ge" | "eq" | "ne";
+const COMPARES = new Set(["lt", "le", "gt", "ge", "eq", "ne"]);
+
+function compare(name: CompareName, cls: LaneClass): Lowering {
+  if (cls === "f") return simple((f) => f.f32x4[name]());
+  const signed = cls !== "u";
+  const op = (f: FunctionBuilder): void => {
+    const v = f.i32x4;
+    if (name === "eq") v.eq();
+    else if (name === "ne") v.ne();
+    else if (name === "lt") signed ? v.ltS() : v.ltU();
+    else if (name === "le") signed ? v.leS() : v.leU();
+    else if (name === "gt") signed ? v.gtS() : v.gtU();
+    else signed ? v.geS() : v.geU();
+  };
+  if (cls !== "b") return simple(op);
+  return (c, [a, b]) => {
+    asInt(c, a!);
+    asInt(c, b!);
+    op(c.f);
+  };
+}
+
+/**
+ * The wasm lowering of one elementwise primitive for input lane classes `ins` and output class `out`, or null when
+ * there is no exact one (the kernel then runs as JS). `lits` holds the values of literal inputs.
+ */
+function lowering(name: string, ins: LaneClass[], out: LaneClass, lits: readonly (number | undefined)[]): Lowering | null {
+  const x = ins[0]!;
+  const allSame = ins.every((c) => c === x);
+  if (name === "select") {
+    if (ins[1] !== ins[2]) return null;
+    return (c, [p, t, e]) => {
+      get(c, t!, e!, p!);
+      c.f.v128.bitselect();
+    };
+  }
+  if (name === "convert_element_type") return convert(x, out);
+  if (!allSame) return null;
+  if (COMPARES.has(name)) return compare(name as CompareName, x);
+  if (x === "f") {
+    switch (name) {
+      case "add":
+        return simple((f) => f.f32x4.add());
+      case "sub":
+        return simple((f) => f.f32x4.sub());
+      case "mul":
+        return simple((f) => f.f32x4.mul());
+      case "div":
+        return simple((f) => f.f32x4.div());
+      case "max":
+        return chooseF32(true);
+      case "min":
+        return chooseF32(false);
+      case "neg":
+        return simple((f) => f.f32x4.neg());
+      case "abs":
+        return simple((f) => f.f32x4.abs());
+      case "sqrt":
+        return simple((f) => f.f32x4.sqrt());
+      case "floor":
+        return simple((f) => f.f32x4.floor());
+      case "ceil":
+        return simple((f) => f.f32x4.ceil());
+      case "trunc":
+        return simple((f) => f.f32x4.trunc());
+      case "round":
+        return simple((f) => f.f32x4.nearest());
+      case "rsqrt":
+        return viaF64((f, operand) => {
+          f.v128.const(F64X2_ONES);
+          operand();
+          f.f64x2.sqrt();
+          f.f64x2.div();
+        });
+      case "sign":
+        return (c, [a]) => {
+          const { f } = c;
+          splat(f, "f", 1);
+          splat(f, "f", -1);
+          get(c, a!, a!);
+          splat(f, "f", 0);
+          f.f32x4.lt();
+          f.v128.bitselect();
+          get(c, a!);
+          splat(f, "f", 0);
+          f.f32x4.gt();
+          f.v128.bitselect();
+        };
+      case "is_finite":
+        return (c, [a]) => {
+          get(c, a!);
+          c.f.f32x4.abs();
+          splat(c.f, "f", Infinity);
+          c.f.f32x4.lt();
+        };
+      default:
+        return name in MATH_IMPORTS ? lanewise(name) : null;
+    }
+  }
+  if (x === "b") {
+    switch (name) {
+      case "and":
+      case "mul":
+      case "min":
+        return simple((f) => f.v128.and());
+      case "or":
+      case "add":
+      case "max":
+        return simple((f) => f.v128.or());
+      case "xor":
+      case "sub":
+        return simple((f) => f.v128.xor());
+      case "not":
+        return simple((f) => f.v128.not());
+      default:
+        return null;
+    }
+  }
+  const signed = x === "i";
+  switch (name) {
+    case "add":
+      return simple((f) => f.i32x4.add());
+    case "sub":
+      return simple((f) => f.i32x4.sub());
+    case "mul":
+      return simple((f) => f.i32x4.mul());
+    case "neg":
+      return simple((f) => f.i32x4.neg());
+    case "abs":
+      return signed ? simple((f) => f.i32x4.abs()) : simple(() => {});
+    case "max":
+      return simple((f) => (signed ? f.i32x4.maxS() : f.i32x4.maxU()));
+    case "min":
+      return simple((f) => (signed ? f.i32x4.minS() : f.i32x4.minU()));
+    case "and":
+      return simple((f) => f.v128.and());
+    case "or":
+      return simple((f) => f.v128.or());
+    case "xor":
+      return simple((f) => f.v128.xor());
+    case "not":
+      return simple((f) => f.v128.not());
+    case "is_finite":
+      return (c) => splat(c.f, "b", 1);
+    case "shift_left":
+    case "shift_right_logical": {
+      const b = lits[1];
+      if (b === undefined) return null;
+      const count = x === "u" ? b >>> 0 : b | 0;
+      if (count >= 32) return (c) => splat(c.f, x, 0);
+      return (c, [a]) => {
+        get(c, a!);
+        c.f.i32.const(count);
+        if (name === "shift_left") c.f.i32x4.shl();
+        else c.f.i32x4.shrU();
+      };
+    }
+    default:
+      return null;
+  }
+}
+
+/** convert_element_type between lane classes (float → integer truncation wraps in JS, so it stays there). */
+function convert(from: LaneClass, to: LaneClass): Lowering | null {
+  if (from === to || (from !== "f" && from !== "b" && to !== "f" && to !== "b")) return simple(() => {});
+  if (to === "b")
+    return (c, [a]) => {
+      get(c, a!);
+      splat(c.f, from, 0);
+      if (from === "f") c.f.f32x4.ne();
+      else c.f.i32x4.ne();
+    };
+  if (from === "b")
+    return (c, [a]) => {
+      if (to !== "f") return asInt(c, a!);
+      get(c, a!);
+      splat(c.f, "f", 1);
+      c.f.v128.and();
+    };
+  if (to === "f") return simple((f) => (from === "i" ? f.f32x4.convertI32x4S() : f.f32x4.convertI32x4U()));
+  return null;
+}
+
+/** Lane classes of an equation's inputs and output, or null when some dtype has none. */
+function classesOf(e: JaxprEqn): { ins: LaneClass[]; out: LaneClass } | null {
+  const out = laneClass(e.outBinders[0]!.aval.dtype);
+  const ins = e.inputs.map((a) => laneClass(a.aval.dtype));
+  if (!out || ins.some((c) => !c)) return null;
+  return { ins: ins as LaneClass[], out };
+}
+
+/** True when a wasm kernel can compute equation `e` (an elementwise primitive or a strided view) exactly as JS does. */
+export function wasmSupports(e: JaxprEqn): boolean {
+  const cls = classesOf(e);
+  if (!cls) return false;
+  if (e.primitive.jsExpr === undefined) return true;
+  const lits = e.inputs.map((a) => (a instanceof Lit ? a.value : undefined));
+  return lowering(e.primitive.name, cls.ins, cls.out, lits) !== null;
+}
+
+/** Emits the wasm computation of an elementwise primitive whose inputs are in `args`; leaves the result on the stack. */
+export function emitPrim(
+  c: VecContext,
+  name: string,
+  inDtypes: readonly DType[],
+  outDtype: DType,
+  lits: readonly (number | undefined)[],
+  args: readonly Local[],
+): void {
+  const low = lowering(name, inDtypes.map((d) => laneClass(d)!), laneClass(outDtype)!, lits);
+  if (!low) throw new Error(`no wasm lowering for ${name}`);
+  low(c, args);
+}
+
+/** Imports, ahead of any function definition, the math functions that `names` need; returns them by name. */
+export function importMath(mod: ModuleBuilder, names: Iterable<string>): Map<string, FuncRef> {
+  const refs = new Map<string, FuncRef>();
+  for (const name of names) {
+    const fn = MATH_IMPORTS[name];
+    if (!fn || refs.has(name)) continue;
+    refs.set(name, mod.importFunc("math", name, new Array(fn.length).fill(f64), [f64]));
+  }
+  return refs;
+}

@@ -1,0 +1,172 @@
+// The arena planner: live buffers never overlap, outputs never alias arena memory, nested runs, growth, donation, threads.
+import { describe, expect, it } from "vitest";
+import { type Array, jit, lax, np, random, tree, valueAndGrad } from "../src/index.ts";
+import { compileJaxpr } from "../src/jit/compile.ts";
+import { planOffsets } from "../src/jit/program.ts";
+import { arena } from "../src/backend/wasm/arena.ts";
+import { setKernelThreads } from "../src/backend/wasm/threads.ts";
+import { expectClose } from "./helpers.ts";
+
+type Slot = { offset: number; bytes: number; start: number; end: number };
+
+/** No two slots whose lifetimes intersect share a byte. */
+function expectDisjoint(slots: readonly Slot[]): void {
+  for (let i = 0; i < slots.length; i++)
+    for (let j = i + 1; j < slots.length; j++) {
+      const a = slots[i]!;
+      const b = slots[j]!;
+      const liveTogether = a.start <= b.end && b.start <= a.end;
+      const overlap = a.offset < b.offset + b.bytes && b.offset < a.offset + a.bytes;
+      if (liveTogether && overlap) throw new Error(`slots ${i} and ${j} overlap: ${JSON.stringify(a)} ${JSON.stringify(b)}`);
+    }
+}
+
+const mlp = (p: { w: Array; b: Array }[], x: Array, y: Array): Array => {
+  let h = x;
+  p.forEach((l, i) => {
+    h = np.add(np.matmul(h, l.w), l.b);
+    if (i < p.length - 1) h = np.maximum(h, 0);
+  });
+  return np.mean(np.square(np.sub(h, y)));
+};
+
+function mlpParams(sizes: number[], seed: number): { w: Array; b: Array }[] {
+  return sizes.slice(1).map((n, i) => ({
+    w: np.mul(random.normal(random.key(seed + i), [sizes[i]!, n]), 0.3),
+    b: np.mul(random.normal(random.key(seed + 100 + i), [n]), 0.1),
+  }));
+}
+
+describe("planOffsets", () => {
+  it("never overlaps buffers that are live at the same time, on random lifetimes", () => {
+    let state = 7;
+    const rand = (n: number): number => {
+      state = (state * 1103515245 + 12345) >>> 0;
+      return state % n;
+    };
+    for (let trial = 0; trial < 20; trial++) {
+      const items = globalThis.Array.from({ length: 60 }, () => {
+        const start = rand(40);
+        return { bytes: 16 * (1 + rand(64)), start, end: start + rand(10) };
+      });
+      const { offsets, size } = planOffsets(items);
+      const slots = items.map((it, i) => ({ ...it, offset: offsets[i]! }));
+      expectDisjoint(slots);
+      for (const s of slots) expect(s.offset + s.bytes).toBeLessThanOrEqual(size);
+      // Reuse: the frame is smaller than giving every buffer its own bytes.
+      expect(size).toBeLessThan(items.reduce((n, it) => n + it.bytes, 0));
+    }
+  });
+
+  it("places the slots of a compiled training step without overlaps, inside the frame", () => {
+    const params = mlpParams([8, 32, 32, 4], 1);
+    const x = random.normal(random.key(2), [16, 8]);
+    const y = random.normal(random.key(3), [16, 4]);
+    const step = (p: typeof params, x: Array, y: Array) => {
+      const [l, g] = valueAndGrad(mlp)(p, x, y);
+      return [tree.map((a: Array, b: Array) => np.sub(a, np.mul(b, 0.1)), p as any, g as any), l];
+    };
+    const program = compileJaxpr(jit(step).lower(params, x, y).jaxpr);
+    expect(program.arenaPlan.length).toBeGreaterThan(10);
+    expectDisjoint(program.arenaPlan);
+    for (const s of program.arenaPlan) expect(s.offset + s.bytes).toBeLessThanOrEqual(program.frameBytes);
+  });
+});
+
+describe("compiled programs and the arena", () => {
+  it("return arrays that never alias arena memory, and later runs leave earlier results intact", () => {
+    const f = jit((x: Array, y: Array) => [np.tanh(np.mul(x, y)), np.sum(np.add(x, y), 0), np.reshape(np.matmul(x, y), [-1])]);
+    const x1 = random.normal(random.key(4), [8, 8]);
+    const y1 = random.normal(random.key(5), [8, 8]);
+    const first = f(x1, y1);
+    const saved = first.map((a) => a.toArray());
+    for (const a of first) {
+      expect(a.dataSync().buffer).not.toBe(arena.memory.buffer);
+      expect(a.dataSync().buffer instanceof SharedArrayBuffer).toBe(false);
+    }
+    f(random.normal(random.key(6), [8, 8]), random.normal(random.key(7), [8, 8]));
+    expect(first.map((a) => a.toArray())).toEqual(saved);
+    expectClose(first[0]!, np.tanh(np.mul(x1, y1)), 0, 0);
+  });
+
+  it("runs nested programs (scan bodies) in frames above the caller's and equals eager", () => {
+    const w = np.mul(random.normal(random.key(8), [6, 6]), 0.5);
+    const f = (x0: Array, xs: Array) => lax.scan((c: Array, x: Array): [Array, Array] => [np.tanh(np.add(np.matmul(c, w), x)), np.sum(c)], x0, xs);
+    const x0 = random.normal(random.key(9), [4, 6], { dtype: "float32" });
+    const xs = random.normal(random.key(10), [5, 4, 6], { dtype: "float32" });
+    const [c, ys] = jit(f)(x0, xs);
+    const [ce, yse] = f(x0, xs);
+    expectClose(c, ce, 1e-6, 1e-5);
+    expectClose(ys, yse, 1e-5, 1e-5);
+  });
+
+  it("grows the arena for large frames and stays correct", () => {
+    const n = 1 << 21;
+    const x = np.reshape(np.arange(n).astype("float32"), [n / 1024, 1024]);
+    const before = arena.memory.buffer.byteLength;
+    const out = jit((x: Array) => np.sum(np.mul(np.add(x, 1), 2), 1))(x);
+    expect(arena.memory.buffer.byteLength).toBeGreaterThanOrEqual(Math.min(before, 3 * 4 * n));
+    expect(out.shape).toEqual([n / 1024]);
+    expect(out.dataSync()[0]).toBe(2 * (1024 * 1025) / 2);
+  });
+
+  it("writes outputs into donated buffers of the same size and leaves other inputs alone", () => {
+    const params = mlpParams([8, 16, 4], 11);
+    const x = random.normal(random.key(12), [8, 8]);
+    const y = random.normal(random.key(13), [8, 4]);
+    const sgd = (p: typeof params, x: Array, y: Array) => {
+      const [l, g] = valueAndGrad(mlp)(p, x, y);
+      return [tree.map((a: Array, b: Array) => np.sub(a, np.mul(b, 0.1)), p as any, g as any), l] as [typeof params, Array];
+    };
+    const want = sgd(params, x, y);
+    const donatedBuffers = new Set(tree.leaves(params).map((a) => a.dataSync()));
+    const xData = x.toArray();
+    const [p2, l2] = jit(sgd, { donateArgnums: 0 })(params, x, y);
+    expectClose(l2, want[1], 0, 0);
+    tree.leaves(p2).forEach((a, i) => {
+      expect(donatedBuffers.has(a.dataSync())).toBe(true);
+      expectClose(a, tree.leaves(want[0])[i]!, 0, 0);
+    });
+    expect(x.toArray()).toEqual(xData);
+  });
+
+  it("splits large matmuls across kernel threads with results equal to one thread", () => {
+    const params = mlpParams([64, 256, 256], 20);
+    const x = random.normal(random.key(21), [256, 64], { dtype: "float32" });
+    const y = random.normal(random.key(22), [256, 256], { dtype: "float32" });
+    const f = (p: typeof params, x: Array, y: Array) => valueAndGrad(mlp)(p, x, y);
+    const jaxpr = jit(f).lower(params, x, y).jaxpr;
+    setKernelThreads(0);
+    const single = compileJaxpr(jaxpr);
+    setKernelThreads(1);
+    const multi = compileJaxpr(jaxpr);
+    setKernelThreads(0);
+    expect(single.kernels.threaded).toBe(0);
+    const inputs = [...tree.leaves(params), x, y] as any;
+    const a = single.run(inputs);
+    const b = multi.run(inputs);
+    a.forEach((o, i) => expect(b[i]!.toArray()).toEqual(o.toArray()));
+    // Threads need worker_threads (Node) and a shared arena; where they exist the big matmuls are split.
+    if (arena.shared && typeof (globalThis as any).process?.getBuiltinModule === "function") expect(multi.kernels.threaded).toBeGreaterThan(0);
+  });
+});
+
+describe("Arena", () => {
+  for (const shared of [true, false])
+    it(`${shared ? "shared" : "private"} memory: frames stack, grow, and views follow the memory`, async () => {
+      const { Arena } = await import("../src/backend/wasm/arena.ts");
+      const a = new Arena(shared);
+      const outer = a.push(100);
+      const inner = a.push(10 << 20);
+      expect(outer).toBe(0);
+      expect(inner % 64).toBe(0);
+      expect(inner).toBeGreaterThanOrEqual(100);
+      expect(a.memory.buffer.byteLength).toBeGreaterThanOrEqual(inner + (10 << 20));
+      const v = a.views();
+      v.f32[inner / 4] = 1.5;
+      expect(a.views().f32[inner / 4]).toBe(1.5);
+      a.pop(inner);
+      expect(a.push(16)).toBe(inner);
+      a.pop(outer);
+    });
+});
