@@ -71,12 +71,26 @@ export function categoricalValue(vmin: number, vmax: number, numBins: number) {
   };
 }
 
+/** An action box as float32 arrays of shape [actDim] (kept in agent states; a `Box` also fits). */
+export interface ActionBox {
+  low: Array;
+  high: Array;
+}
+
+/** Flattened observation and action sizes and the action box of a pair of Box spaces, for an agent's state. */
+export function spaceInfo(obsSpace: Box, actSpace: Box): { obsDim: number; actDim: number; box: ActionBox } {
+  const obsDim = obsSpace.shape.reduce((a, b) => a * b, 1);
+  const actDim = actSpace.shape.reduce((a, b) => a * b, 1);
+  const flat = (x: Array): Array => np.reshape(x, [actDim]).astype("float32");
+  return { obsDim, actDim, box: { low: flat(actSpace.low), high: flat(actSpace.high) } };
+}
+
 /** Maps actions in [-1, 1] to the box [low, high]. */
-export function toActionBox(u: Array, box: Box): Array {
+export function toActionBox(u: Array, box: ActionBox): Array {
   return np.add(box.low, np.mul(np.add(u, 1), np.mul(np.sub(box.high, box.low), 0.5)));
 }
 
 /** Maps actions in the box [low, high] to [-1, 1]. */
-export function fromActionBox(a: Array, box: Box): Array {
+export function fromActionBox(a: Array, box: ActionBox): Array {
   return np.sub(np.div(np.mul(np.sub(a, box.low), 2), np.sub(box.high, box.low)), 1);
 }

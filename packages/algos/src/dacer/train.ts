@@ -1,11 +1,10 @@
 // DACER as an agent: create / update / sampleActions (delayed actor, periodic GMM-entropy temperature under jit), taxonomy and defaults.
 import { type Array, lax, np, random, valueAndGrad } from "@drift/tensor";
 import { optim } from "@drift/nn";
-import type { Box } from "@drift/envs";
 import type { Agent, Batch, Metrics } from "../agent.ts";
 import type { Algorithm } from "../taxonomy.ts";
 import { OFF_POLICY_DEFAULTS, type LoopConfig } from "../train/loop-config.ts";
-import { fromActionBox, toActionBox } from "../common/critics.ts";
+import { fromActionBox, toActionBox, spaceInfo, type ActionBox } from "../common/critics.ts";
 import { dacerNetworks } from "./networks.ts";
 import { actorLoss, alphaLoss, criticLoss, entropyEstimate, noisyActions } from "./losses.ts";
 
@@ -52,7 +51,7 @@ export interface DacerState {
   step: Array;
   /** The latest actor loss and entropy estimate (reported between their periodic updates). */
   last: { actorLoss: Array; entropy: Array };
-  box: { low: Array; high: Array };
+  box: ActionBox;
   config: DacerConfig;
   obsDim: number;
   actDim: number;
@@ -62,9 +61,6 @@ function optimizers(c: DacerConfig) {
   return { actor: optim.adam(c.actorLr), critic: optim.adam(c.criticLr), alpha: optim.adam(c.alphaLr) };
 }
 
-function boxOf(s: DacerState): Box {
-  return { low: s.box.low, high: s.box.high } as Box;
-}
 
 function every(step: Array, n: number): Array {
   return np.equal(np.rem(step, n), 0);
@@ -73,8 +69,7 @@ function every(step: Array, n: number): Array {
 /** The DACER agent's pure functions; `update` is jit-compatible (delays are `lax.cond`s on the step counter). */
 export const dacerAgent: Agent<DacerState, DacerConfig> = {
   create(key, obsSpace, actSpace, config) {
-    const obsDim = obsSpace.shape.reduce((a, b) => a * b, 1);
-    const actDim = actSpace.shape.reduce((a, b) => a * b, 1);
+    const { obsDim, actDim, box } = spaceInfo(obsSpace, actSpace);
     const { actor, critic } = dacerNetworks(obsDim, actDim, config);
     const actorParams = actor.init(random.foldIn(key, 0));
     const criticParams = critic.init(random.foldIn(key, 1));
@@ -87,7 +82,7 @@ export const dacerAgent: Agent<DacerState, DacerConfig> = {
       runningStd: np.array(1, { dtype: "float32" }),
       step: np.array(0, { dtype: "int32" }),
       last: { actorLoss: np.array(0, { dtype: "float32" }), entropy: np.array(0, { dtype: "float32" }) },
-      box: { low: np.reshape(actSpace.low, [actDim]).astype("float32"), high: np.reshape(actSpace.high, [actDim]).astype("float32") },
+      box,
       config,
       obsDim,
       actDim,
@@ -99,7 +94,7 @@ export const dacerAgent: Agent<DacerState, DacerConfig> = {
     const { actor, critic } = dacerNetworks(s.obsDim, s.actDim, c);
     const opts = optimizers(c);
     const [kc, ka, ke] = [0, 1, 2].map((i) => random.foldIn(key, i)) as [Array, Array, Array];
-    const b: Batch = { ...batch, action: fromActionBox(batch.action, boxOf(s)), reward: np.mul(batch.reward, c.rewardScale) };
+    const b: Batch = { ...batch, action: fromActionBox(batch.action, s.box), reward: np.mul(batch.reward, c.rewardScale) };
     const alpha = np.exp(s.logAlpha.value);
     const noiseStd = np.mul(alpha, c.noiseScale);
 
@@ -166,7 +161,7 @@ export const dacerAgent: Agent<DacerState, DacerConfig> = {
     const a = opts.deterministic
       ? actor.sample(key, s.actor.params as any, flat)
       : noisyActions(actor, s.actor.params, flat, np.mul(np.exp(s.logAlpha.value), s.config.noiseScale), key);
-    return toActionBox(a, boxOf(s));
+    return toActionBox(a, s.box);
   },
 };
 

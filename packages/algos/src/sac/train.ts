@@ -1,11 +1,10 @@
 // SAC as an agent: create / update / sampleActions plus its taxonomy and per-suite defaults.
 import { type Array, np, random, valueAndGrad } from "@drift/tensor";
 import { optim } from "@drift/nn";
-import type { Box } from "@drift/envs";
 import type { Agent, Batch, Metrics } from "../agent.ts";
 import type { Algorithm } from "../taxonomy.ts";
 import { OFF_POLICY_DEFAULTS, type LoopConfig } from "../train/loop-config.ts";
-import { fromActionBox, toActionBox } from "../common/critics.ts";
+import { fromActionBox, toActionBox, spaceInfo, type ActionBox } from "../common/critics.ts";
 import { sacNetworks } from "./networks.ts";
 import { actorLoss, alphaLoss, criticLoss } from "./losses.ts";
 
@@ -30,7 +29,7 @@ export interface SacState {
   actor: { params: unknown; opt: unknown };
   critic: { params: unknown; target: unknown; opt: unknown };
   logAlpha: { value: Array; opt: unknown };
-  box: { low: Array; high: Array };
+  box: ActionBox;
   config: SacConfig;
   obsDim: number;
   actDim: number;
@@ -40,15 +39,11 @@ function optimizers(c: SacConfig) {
   return { actor: optim.adam(c.actorLr), critic: optim.adam(c.criticLr), alpha: optim.adam(c.alphaLr) };
 }
 
-function boxOf(s: SacState): Box {
-  return { low: s.box.low, high: s.box.high } as Box;
-}
 
 /** The SAC agent's pure functions. */
 export const sacAgent: Agent<SacState, SacConfig> = {
   create(key, obsSpace, actSpace, config) {
-    const obsDim = obsSpace.shape.reduce((a, b) => a * b, 1);
-    const actDim = actSpace.shape.reduce((a, b) => a * b, 1);
+    const { obsDim, actDim, box } = spaceInfo(obsSpace, actSpace);
     const { actor, critic } = sacNetworks(obsDim, actDim, config);
     const [ka, kc] = [random.foldIn(key, 0), random.foldIn(key, 1)];
     const actorParams = actor.init(ka);
@@ -59,7 +54,7 @@ export const sacAgent: Agent<SacState, SacConfig> = {
       actor: { params: actorParams, opt: opts.actor.init(actorParams) },
       critic: { params: criticParams, target: criticParams, opt: opts.critic.init(criticParams) },
       logAlpha: { value: logAlpha, opt: opts.alpha.init(logAlpha) },
-      box: { low: np.reshape(actSpace.low, [actDim]).astype("float32"), high: np.reshape(actSpace.high, [actDim]).astype("float32") },
+      box,
       config,
       obsDim,
       actDim,
@@ -71,7 +66,7 @@ export const sacAgent: Agent<SacState, SacConfig> = {
     const { actor, critic } = sacNetworks(s.obsDim, s.actDim, c);
     const opts = optimizers(c);
     const [kc, ka] = [random.foldIn(key, 0), random.foldIn(key, 1)];
-    const b: Batch = { ...batch, action: fromActionBox(batch.action, boxOf(s)) };
+    const b: Batch = { ...batch, action: fromActionBox(batch.action, s.box) };
     const alpha = np.exp(s.logAlpha.value);
 
     const [[qLoss, qAux], qGrads] = valueAndGrad(
@@ -121,7 +116,7 @@ export const sacAgent: Agent<SacState, SacConfig> = {
   sampleActions(s, obs, key, opts) {
     const { actor } = sacNetworks(s.obsDim, s.actDim, s.config);
     const flat = np.reshape(obs, [obs.shape[0]!, s.obsDim]);
-    return toActionBox(actor.sample(key, s.actor.params as any, flat, { deterministic: opts.deterministic }), boxOf(s));
+    return toActionBox(actor.sample(key, s.actor.params as any, flat, { deterministic: opts.deterministic }), s.box);
   },
 };
 

@@ -1,11 +1,10 @@
 // TD3 as an agent: create / update / sampleActions with the policy delay under jit, plus its taxonomy and per-suite defaults.
 import { type Array, lax, np, random, valueAndGrad } from "@drift/tensor";
 import { optim } from "@drift/nn";
-import type { Box } from "@drift/envs";
 import type { Agent, Batch, Metrics } from "../agent.ts";
 import type { Algorithm } from "../taxonomy.ts";
 import { OFF_POLICY_DEFAULTS, type LoopConfig } from "../train/loop-config.ts";
-import { fromActionBox, toActionBox } from "../common/critics.ts";
+import { fromActionBox, toActionBox, spaceInfo, type ActionBox } from "../common/critics.ts";
 import { td3Networks } from "./networks.ts";
 import { actorLoss, criticLoss } from "./losses.ts";
 
@@ -36,7 +35,7 @@ export interface Td3State {
   step: Array;
   /** The actor loss of the latest delayed update (reported on the steps in between). */
   actorLoss: Array;
-  box: { low: Array; high: Array };
+  box: ActionBox;
   config: Td3Config;
   obsDim: number;
   actDim: number;
@@ -46,15 +45,11 @@ function optimizers(c: Td3Config) {
   return { actor: optim.adam(c.actorLr), critic: optim.adam(c.criticLr) };
 }
 
-function boxOf(s: Td3State): Box {
-  return { low: s.box.low, high: s.box.high } as Box;
-}
 
 /** The TD3 agent's pure functions; `update` is jit-compatible (the policy delay is a `lax.cond` on the step counter). */
 export const td3Agent: Agent<Td3State, Td3Config> = {
   create(key, obsSpace, actSpace, config) {
-    const obsDim = obsSpace.shape.reduce((a, b) => a * b, 1);
-    const actDim = actSpace.shape.reduce((a, b) => a * b, 1);
+    const { obsDim, actDim, box } = spaceInfo(obsSpace, actSpace);
     const { actor, critic } = td3Networks(obsDim, actDim, config);
     const actorParams = actor.init(random.foldIn(key, 0));
     const criticParams = critic.init(random.foldIn(key, 1));
@@ -64,7 +59,7 @@ export const td3Agent: Agent<Td3State, Td3Config> = {
       critic: { params: criticParams, target: criticParams, opt: opts.critic.init(criticParams) },
       step: np.array(0, { dtype: "int32" }),
       actorLoss: np.array(0, { dtype: "float32" }),
-      box: { low: np.reshape(actSpace.low, [actDim]).astype("float32"), high: np.reshape(actSpace.high, [actDim]).astype("float32") },
+      box,
       config,
       obsDim,
       actDim,
@@ -75,7 +70,7 @@ export const td3Agent: Agent<Td3State, Td3Config> = {
     const c = s.config;
     const { actor, critic } = td3Networks(s.obsDim, s.actDim, c);
     const opts = optimizers(c);
-    const b: Batch = { ...batch, action: fromActionBox(batch.action, boxOf(s)) };
+    const b: Batch = { ...batch, action: fromActionBox(batch.action, s.box) };
     const smoothing = { std: c.policyNoise, clip: c.noiseClip };
 
     const [[qLoss, q], qGrads] = valueAndGrad(
@@ -115,9 +110,9 @@ export const td3Agent: Agent<Td3State, Td3Config> = {
     const { actor } = td3Networks(s.obsDim, s.actDim, s.config);
     const flat = np.reshape(obs, [obs.shape[0]!, s.obsDim]);
     const mu = actor.sample(key, s.actor.params as any, flat, { deterministic: true });
-    if (opts.deterministic) return toActionBox(mu, boxOf(s));
+    if (opts.deterministic) return toActionBox(mu, s.box);
     const noisy = np.add(mu, np.mul(random.normal(key, mu.shape, { dtype: mu.dtype }), s.config.explorationNoise));
-    return toActionBox(np.clip(noisy, -1, 1), boxOf(s));
+    return toActionBox(np.clip(noisy, -1, 1), s.box);
   },
 };
 
