@@ -50,3 +50,4 @@ export {
 export type { DmcEnv, DmcParams, DmcState, DmcTask, ObservationField, Sigmoid, ToleranceOptions } from "./dmc/index.ts";
 import { dmcEnvSpecs } from "./dmc/index.ts";
 for (const s of dmcEnvSpecs) register(s);
+export * from "./workers/index.ts";
