@@ -18,3 +18,7 @@ registerAlgorithm(td3);
 export * as dacerFamily from "./dacer/index.ts";
 import { dacer } from "./dacer/train.ts";
 registerAlgorithm(dacer);
+export * as diffsacFamily from "./diffsac/index.ts";
+export * as damdp from "./damdp/index.ts";
+import { diffsac } from "./diffsac/train.ts";
+registerAlgorithm(diffsac);
