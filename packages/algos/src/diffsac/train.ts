@@ -13,11 +13,10 @@
 import { type Array, np, random, valueAndGrad } from "@drift/tensor";
 import { optim } from "@drift/nn";
 import { tanhUnsquash } from "@drift/policies";
-import type { Box } from "@drift/envs";
 import type { Agent, Metrics } from "../agent.ts";
 import type { Algorithm } from "../taxonomy.ts";
 import { OFF_POLICY_DEFAULTS, type LoopConfig } from "../train/loop-config.ts";
-import { fromActionBox, toActionBox } from "../common/critics.ts";
+import { fromActionBox, toActionBox, spaceInfo, type ActionBox } from "../common/critics.ts";
 import { type DamdpDiscounting, augmentBatch, damdpDiscount, denoisingStepIndices } from "../damdp/transitions.ts";
 import { diffsacNetworks } from "./networks.ts";
 import { actorLoss, alphaLoss, chainTargets, criticLoss, entropyEstimate } from "./losses.ts";
@@ -65,7 +64,7 @@ export interface DiffSacState {
   actor: { params: unknown; opt: unknown };
   critic: { params: unknown; target: unknown; opt: unknown };
   logAlpha: { value: Array; opt: unknown };
-  box: { low: Array; high: Array };
+  box: ActionBox;
   config: DiffSacConfig;
   obsDim: number;
   actDim: number;
@@ -79,9 +78,6 @@ function optimizers(c: DiffSacConfig) {
   return { actor: optimizer(c.actorLr, c.maxGradNorm), critic: optimizer(c.criticLr, c.maxGradNorm), alpha: optim.adam(c.alphaLr) };
 }
 
-function boxOf(s: DiffSacState): Box {
-  return { low: s.box.low, high: s.box.high } as Box;
-}
 
 /** Entropy of the prior N(0, σ_0² I_d): ½ d log(2πe σ_0²). */
 export function priorEntropy(actDim: number, initStd: number): number {
@@ -91,8 +87,7 @@ export function priorEntropy(actDim: number, initStd: number): number {
 /** The DiffSAC agent's pure functions. */
 export const diffsacAgent: Agent<DiffSacState, DiffSacConfig> = {
   create(key, obsSpace, actSpace, config) {
-    const obsDim = obsSpace.shape.reduce((a, b) => a * b, 1);
-    const actDim = actSpace.shape.reduce((a, b) => a * b, 1);
+    const { obsDim, actDim, box } = spaceInfo(obsSpace, actSpace);
     const { policy, critic } = diffsacNetworks(obsDim, actDim, config);
     const actorParams = policy.init(random.foldIn(key, 0));
     const criticParams = critic.init(random.foldIn(key, 1));
@@ -102,7 +97,7 @@ export const diffsacAgent: Agent<DiffSacState, DiffSacConfig> = {
       actor: { params: actorParams, opt: opts.actor.init(actorParams) },
       critic: { params: criticParams, target: criticParams, opt: opts.critic.init(criticParams) },
       logAlpha: { value: logAlpha, opt: opts.alpha.init(logAlpha) },
-      box: { low: np.reshape(actSpace.low, [actDim]).astype("float32"), high: np.reshape(actSpace.high, [actDim]).astype("float32") },
+      box,
       config,
       obsDim,
       actDim,
@@ -118,7 +113,7 @@ export const diffsacAgent: Agent<DiffSacState, DiffSacConfig> = {
     const B = batch.obs.shape[0]!;
     const obs = np.reshape(batch.obs, [B, s.obsDim]);
     const nextObs = np.reshape(batch.nextObs, [B, s.obsDim]);
-    const executed = tanhUnsquash(np.reshape(fromActionBox(batch.action, boxOf(s)), [B, s.actDim]), c.actionClip);
+    const executed = tanhUnsquash(np.reshape(fromActionBox(batch.action, s.box), [B, s.actDim]), c.actionClip);
     const sampled = policy.sample(s.actor.params as any, kChain, obs);
     const steps = denoisingStepIndices(kSteps, B, K, c.stepsPerTransition);
     const aug = augmentBatch(
@@ -185,7 +180,7 @@ export const diffsacAgent: Agent<DiffSacState, DiffSacConfig> = {
     const flat = np.reshape(obs, [obs.shape[0]!, s.obsDim]);
     const params = s.actor.params as any;
     const u = opts.deterministic && s.config.evalSampler === "ode" ? policy.sampleOde(params, key, flat).action : policy.sample(params, key, flat).action;
-    return toActionBox(u, boxOf(s));
+    return toActionBox(u, s.box);
   },
 };
 
