@@ -1,8 +1,10 @@
 // Interleaved timing rounds (every library sampled once per round, so load drift hits all alike) and agreement checks.
 import type { Prepared } from "./workloads.ts";
 
-/** Untimed calls after the first (which compiles) before timing starts; V8 tiers wasm and JS up meanwhile. */
+/** Untimed calls after the first (which compiles) before timing starts; V8 tiers wasm and JS up meanwhile… */
 const WARMUP_CALLS = 3;
+/** …unless they already took this long (a call of seconds needs no more warming up than one). */
+const WARMUP_MS = 500;
 /** One sample repeats the call until it lasts at least this long. */
 const SAMPLE_MS = 150;
 /** Rounds of samples; the reported figure is the median sample. */
@@ -17,7 +19,8 @@ function median(values: readonly number[]): number {
 /** What one library's first call gave and how long it took, then its median and best seconds per call over the rounds. */
 export interface Timing {
   firstCallMs: number;
-  firstOutput: number[];
+  /** A copy of what the first call read back. */
+  firstOutput: Float64Array;
   secondsPerCall: number;
   bestSecondsPerCall: number;
 }
@@ -26,14 +29,17 @@ export interface Timing {
  * Prepares every subject (timing its first call, which traces and compiles), warms each up, then runs ROUNDS rounds;
  * in a round each subject takes one sample of repeated calls. Returns per-subject median and best seconds per call.
  */
-export function measureInterleaved(prepare: (() => Prepared)[]): Timing[] {
+export function measureInterleaved<P extends Pick<Prepared, "run">>(prepare: (() => P)[]): Timing[] {
   const prepared = prepare.map((make) => {
     const start = performance.now();
     const p = make();
-    const firstOutput = p.run();
+    const firstOutput = Float64Array.from(p.run());
     return { p, firstCallMs: performance.now() - start, firstOutput };
   });
-  for (const { p } of prepared) for (let i = 0; i < WARMUP_CALLS; i++) p.run();
+  for (const { p } of prepared) {
+    const start = performance.now();
+    for (let i = 0; i < WARMUP_CALLS && performance.now() - start < WARMUP_MS; i++) p.run();
+  }
   const samples: number[][] = prepared.map(() => []);
   for (let round = 0; round < ROUNDS; round++) {
     prepared.forEach(({ p }, i) => {
@@ -56,8 +62,14 @@ export function measureInterleaved(prepare: (() => Prepared)[]): Timing[] {
   }));
 }
 
+/** A figure with 3 significant digits (whole numbers from 100 up). */
+export function fmt(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  return x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2);
+}
+
 /** max |a − b| / max |b| over the outputs (Infinity on a length mismatch or NaN). */
-export function relativeError(actual: readonly number[], expected: readonly number[]): number {
+export function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
   if (actual.length !== expected.length) return Infinity;
   let diff = 0;
   let ref = 0;

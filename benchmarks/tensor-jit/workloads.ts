@@ -165,7 +165,9 @@ export function makeData(): { mlp: MlpData; sac: SacData; ddpm: DdpmData } {
 
 /** A prepared workload: `run` performs one timed call and returns values read back for the agreement check. */
 export interface Prepared {
-  run(): number[];
+  run(): ArrayLike<number>;
+  /** Multiply-add FLOPs (2 per multiply-add) of the matmuls in one call, where the subject can count them. */
+  readonly matmulFlops?: number;
 }
 
 /** One library's implementation of the three programs, each prepared (traced, compiled, uploaded) once. */

@@ -1,5 +1,5 @@
 // The three programs written against @drift/tensor, each one `jit` (the training state donated, as in JAX).
-import { type Array, jit, lax, np, stopGradient, tree, valueAndGrad } from "@drift/tensor";
+import { type Array, type TracedProgram, jit, lax, np, stopGradient, tree, valueAndGrad } from "@drift/tensor";
 import { setKernelThreads } from "../../../packages/tensor/src/backend/wasm/threads.ts";
 import { ADAM, DDPM, type DdpmData, type Dense, MLP, MLP_LR, type MlpData, type Prepared, SAC, type SacData, type Subject } from "../workloads.ts";
 
@@ -103,6 +103,19 @@ function ddpmSample(net: Net, obs: Array, xT: Array, xs: StepInputs): Array {
 
 const scalar = (x: Array): number => x.item();
 
+/** FLOPs (2 per multiply-add) of the matmuls of a traced program; a scan's body counts once per step. */
+export function matmulFlops(jaxpr: TracedProgram["jaxpr"]): number {
+  let flops = 0;
+  for (const e of jaxpr.eqns) {
+    if (e.primitive.name === "matmul") {
+      const a = e.inputs[0]!.aval.shape;
+      const k = e.params.transA ? a[a.length - 2]! : a[a.length - 1]!;
+      flops += 2 * e.outBinders[0]!.aval.size * k;
+    } else if (e.primitive.name === "scan") flops += e.params.length * matmulFlops(e.params.jaxpr);
+  }
+  return flops;
+}
+
 /** @drift/tensor as a benchmark subject. */
 export const drift: Subject = {
   name: "drift",
@@ -119,6 +132,7 @@ export const drift: Subject = {
       { donateArgnums: 0 },
     );
     return {
+      matmulFlops: matmulFlops(step.lower(state, x, y).jaxpr),
       run() {
         const [next, loss] = step(state, x, y);
         state = next;
@@ -145,6 +159,7 @@ export const drift: Subject = {
     };
     const update = jit(sacUpdate, { donateArgnums: 0 });
     return {
+      matmulFlops: matmulFlops(update.lower(state, batch).jaxpr),
       run() {
         const [next, lc, la] = update(state, batch);
         state = next;
@@ -165,7 +180,7 @@ export const drift: Subject = {
     const o = matrix(d.obs, batch, obs);
     const xT = matrix(d.xT, batch, act);
     const sampler = jit(ddpmSample);
-    return { run: () => [...(sampler(net, o, xT, xs).dataSync() as Float32Array)] };
+    return { matmulFlops: matmulFlops(sampler.lower(net, o, xT, xs).jaxpr), run: () => [...(sampler(net, o, xT, xs).dataSync() as Float32Array)] };
   },
 };
 
@@ -177,8 +192,8 @@ export const driftOneThread: Subject = {
   ddpm: (d) => oneThread(() => drift.ddpm(d)),
 };
 
-/** Prepares (and so compiles, on its first call) with threads off, then restores the default. */
-function oneThread(prepare: () => Prepared): Prepared {
+/** Prepares (and so compiles, on its first call) with kernel threads off, then restores the default. */
+export function oneThread<P extends { run(): unknown }>(prepare: () => P): P {
   setKernelThreads(0);
   try {
     const p = prepare();
