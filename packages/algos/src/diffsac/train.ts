@@ -18,11 +18,12 @@ import type { Algorithm } from "../taxonomy.ts";
 import { OFF_POLICY_DEFAULTS, type LoopConfig } from "../train/loop-config.ts";
 import { fromActionBox, toActionBox, spaceInfo, type ActionBox } from "../common/critics.ts";
 import { type DamdpDiscounting, augmentBatch, damdpDiscount, denoisingStepIndices } from "../damdp/transitions.ts";
-import { diffsacNetworks } from "./networks.ts";
+import { type DiffSacNetworkConfig, diffsacNetworks } from "./networks.ts";
 import { actorLoss, alphaLoss, chainTargets, criticLoss, entropyEstimate } from "./losses.ts";
 
 /** DiffSAC hyperparameters (plus the shared off-policy loop settings). */
-export type DiffSacConfig = LoopConfig & {
+export type DiffSacConfig = LoopConfig &
+  DiffSacNetworkConfig & {
   /** Discount per augmented step ("augmented") or per env step ("env", 1 on the other denoising steps). */
   gamma: number;
   discounting: string;
@@ -36,18 +37,6 @@ export type DiffSacConfig = LoopConfig & {
   targetEntropyScale: number;
   /** Global-norm gradient clip of actor and critic (0 = none; the reference REPPO uses 0.5). */
   maxGradNorm: number;
-  hidden: readonly number[];
-  activation: string;
-  numCritics: number;
-  actorHidden: readonly number[];
-  diffusionSteps: number;
-  dt: number;
-  friction: number;
-  initStd: number;
-  scheduleMin: number;
-  learnDt: boolean;
-  learnFriction: boolean;
-  actionClip: number;
   /**
    * Critic target of the steps that do not move the env: "step" (one-step soft Bellman, papers.md §1.6) or "chain"
    * (`chainTargets`: unrolled along the re-sampled on-policy chain, bootstrapped on the last-step critic).

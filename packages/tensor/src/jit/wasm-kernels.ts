@@ -2,7 +2,7 @@
 import type { DType } from "../dtype.ts";
 import { sizeOf, stridesOf } from "../shape.ts";
 import type { Var } from "../core/jaxpr.ts";
-import { type FuncRef, type FunctionBuilder, type Local, type ModuleBuilder, f32, i32, v128 } from "../backend/wasm/emitter.ts";
+import { type FuncRef, type FunctionBuilder, type Local, type ModuleBuilder, emitAddToLocal, emitCountedLoop, f32, i32, v128 } from "../backend/wasm/emitter.ts";
 import type { TileEpilogue } from "../backend/wasm/gemm.ts";
 import type { Kernel, KNode } from "./schedule.ts";
 import { MATH_IMPORTS, type VecContext, emitPrim, laneClass, splat } from "./wasm-expr.ts";
@@ -154,29 +154,7 @@ class NodeEvaluator {
   }
 }
 
-/** Emits `body` `count` times as a counted-down loop (inline once, nothing for 0). */
-function times(f: FunctionBuilder, count: number, counter: Local, body: () => void): void {
-  if (count <= 0) return;
-  if (count === 1) return body();
-  f.i32.const(count);
-  f.local.set(counter);
-  f.loop((top) => {
-    body();
-    f.local.get(counter);
-    f.i32.const(1);
-    f.i32.sub();
-    f.local.tee(counter);
-    f.brIf(top);
-  });
-}
 
-function bump(f: FunctionBuilder, local: Local, amount: number): void {
-  if (amount === 0) return;
-  f.local.get(local);
-  f.i32.const(amount);
-  f.i32.add();
-  f.local.set(local);
-}
 
 const F64_HIGH_HALF = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
 
@@ -323,7 +301,7 @@ export function emitKernel(mod: ModuleBuilder, imports: ReadonlyMap<string, Func
         f.i32.const(0);
         f.local.set(o);
       }
-      times(f, Math.ceil(C / lanes), innerCounter, () => {
+      emitCountedLoop(f, Math.ceil(C / lanes), innerCounter, () => {
         evaluator.run((i, n) => {
           const h = hoisted[i];
           if (h) return f.local.get(h);
@@ -385,7 +363,7 @@ export function emitKernel(mod: ModuleBuilder, imports: ReadonlyMap<string, Func
           if (vector) f.v128.store(s.at, 2);
           else f.v128.store32Lane(0, s.at);
         });
-        for (const [stride, o] of offsets) bump(f, o, stride * lanes);
+        for (const [stride, o] of offsets) emitAddToLocal(f, o, stride * lanes);
       });
       // Flush register accumulators into memory.
       reduces.forEach((r, i) => {
@@ -442,9 +420,9 @@ export function emitKernel(mod: ModuleBuilder, imports: ReadonlyMap<string, Func
         f.local.set(chain[level + 1]!);
       }
       const levelCounter = f.declareLocal(i32);
-      times(f, dims[level]!, levelCounter, () => {
+      emitCountedLoop(f, dims[level]!, levelCounter, () => {
         loopLevel(level + 1);
-        for (const { chain, outer } of groups.values()) bump(f, chain[level + 1]!, outer[level]!);
+        for (const { chain, outer } of groups.values()) emitAddToLocal(f, chain[level + 1]!, outer[level]!);
       });
     };
 
@@ -469,7 +447,7 @@ export function emitKernel(mod: ModuleBuilder, imports: ReadonlyMap<string, Func
         f.f64.load(at);
         f.f32.demoteF64();
         f.f32.store(addrs.offset(r.v));
-        bump(f, outCursor, 4);
+        emitAddToLocal(f, outCursor, 4);
       });
     });
   });
@@ -481,9 +459,9 @@ function forEachChunk(f: FunctionBuilder, base: Local, cursor: Local, count: num
   f.local.get(base);
   f.local.set(cursor);
   const counter = f.declareLocal(i32);
-  times(f, count, counter, () => {
+  emitCountedLoop(f, count, counter, () => {
     body();
-    bump(f, cursor, step);
+    emitAddToLocal(f, cursor, step);
   });
 }
 

@@ -859,3 +859,28 @@ export function relaxedSimdAvailable(recheck = false): boolean {
   }
   return relaxedSimdProbe;
 }
+
+/** Emits `body` `count` times as a counted-down loop over `counter` (inlined once for 1, nothing for 0). */
+export function emitCountedLoop(f: FunctionBuilder, count: number, counter: Local, body: () => void): void {
+  if (count <= 0) return;
+  if (count === 1) return body();
+  f.i32.const(count);
+  f.local.set(counter);
+  f.loop((top) => {
+    body();
+    f.local.get(counter);
+    f.i32.const(1);
+    f.i32.sub();
+    f.local.tee(counter);
+    f.brIf(top);
+  });
+}
+
+/** Emits `local += amount` (i32; nothing for 0). */
+export function emitAddToLocal(f: FunctionBuilder, local: Local, amount: number): void {
+  if (amount === 0) return;
+  f.local.get(local);
+  f.i32.const(amount);
+  f.i32.add();
+  f.local.set(local);
+}

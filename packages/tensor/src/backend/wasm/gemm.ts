@@ -1,5 +1,5 @@
 // Shape-specialised f32 GEMM on arena offsets: 4×8 register tiles over packed B panels (and packed A when transposed), pluggable tile epilogue.
-import { type FuncRef, type FunctionBuilder, type Local, type ModuleBuilder, i32, v128 } from "./emitter.ts";
+import { type FuncRef, type FunctionBuilder, type Local, type ModuleBuilder, emitAddToLocal, emitCountedLoop, i32, v128 } from "./emitter.ts";
 
 /** Rows of C per register tile. */
 export const GEMM_TILE_ROWS = 4;
@@ -63,14 +63,6 @@ export function storeC(n: number, cBase: () => Local): TileEpilogue {
   };
 }
 
-/** Emits `local += amount`. */
-function bump(f: FunctionBuilder, local: Local, amount: number): void {
-  if (amount === 0) return;
-  f.local.get(local);
-  f.i32.const(amount);
-  f.i32.add();
-  f.local.set(local);
-}
 
 /** Emits a loop running `body` while `counter` counts from its current value up to the value of `end` (exclusive). */
 function upTo(f: FunctionBuilder, counter: Local, end: Local | number, body: () => void): void {
@@ -82,7 +74,7 @@ function upTo(f: FunctionBuilder, counter: Local, end: Local | number, body: () 
     f.brIf(exit);
     f.loop((top) => {
       body();
-      bump(f, counter, 1);
+      emitAddToLocal(f, counter, 1);
       f.local.get(counter);
       if (typeof end === "number") f.i32.const(end);
       else f.local.get(end);
@@ -92,21 +84,6 @@ function upTo(f: FunctionBuilder, counter: Local, end: Local | number, body: () 
   });
 }
 
-/** Emits `body` `count` times as a counted-down loop (inline once, nothing for 0). */
-function times(f: FunctionBuilder, count: number, counter: Local, body: () => void): void {
-  if (count <= 0) return;
-  if (count === 1) return body();
-  f.i32.const(count);
-  f.local.set(counter);
-  f.loop((top) => {
-    body();
-    f.local.get(counter);
-    f.i32.const(1);
-    f.i32.sub();
-    f.local.tee(counter);
-    f.brIf(top);
-  });
-}
 
 /**
  * Scratch bytes of {@link emitGemm}: one packed B panel (8 columns × k, contiguous so that its k rows do not collide
@@ -165,7 +142,7 @@ export function emitGemm(mod: ModuleBuilder, spec: GemmSpec, cOffset: number, ep
       f.local.set(aCur);
       f.local.get(panelB);
       f.local.set(bCur);
-      times(f, k, steps, () => {
+      emitCountedLoop(f, k, steps, () => {
         for (let v = 0; v < vectors; v++) {
           f.local.get(bCur);
           f.v128.load(v * 16, 2);
@@ -191,8 +168,8 @@ export function emitGemm(mod: ModuleBuilder, spec: GemmSpec, cOffset: number, ep
             f.local.set(acc[r]![v]!);
           }
         }
-        bump(f, aCur, aStepBytes);
-        bump(f, bCur, bStepBytes);
+        emitAddToLocal(f, aCur, aStepBytes);
+        emitAddToLocal(f, bCur, bStepBytes);
       });
       ep.begin(f, row, col);
       for (let r = 0; r < rows; r++)
@@ -205,10 +182,10 @@ export function emitGemm(mod: ModuleBuilder, spec: GemmSpec, cOffset: number, ep
       f.local.set(row);
       f.local.get(transA ? packedA : aBase);
       f.local.set(aRow);
-      times(f, Math.floor(m / GEMM_TILE_ROWS), rowPanels, () => {
+      emitCountedLoop(f, Math.floor(m / GEMM_TILE_ROWS), rowPanels, () => {
         tile(GEMM_TILE_ROWS, vectors, cols);
-        bump(f, row, GEMM_TILE_ROWS);
-        bump(f, aRow, aPanelBytes);
+        emitAddToLocal(f, row, GEMM_TILE_ROWS);
+        emitAddToLocal(f, aRow, aPanelBytes);
       });
       if (m % GEMM_TILE_ROWS) tile(m % GEMM_TILE_ROWS, vectors, cols);
     };
@@ -226,7 +203,7 @@ export function emitGemm(mod: ModuleBuilder, spec: GemmSpec, cOffset: number, ep
       f.i32.mul();
       f.i32.add();
       f.local.set(bCur);
-      times(f, k, packIndex, () => {
+      emitCountedLoop(f, k, packIndex, () => {
         if (!transB && cols === GEMM_TILE_COLS) {
           for (let v = 0; v < 2; v++) {
             f.local.get(aCur);
@@ -241,8 +218,8 @@ export function emitGemm(mod: ModuleBuilder, spec: GemmSpec, cOffset: number, ep
             f.f32.load(transB ? j * k * 4 : j * 4);
             f.f32.store(j * 4);
           }
-        bump(f, bCur, transB ? 4 : n * 4);
-        bump(f, aCur, GEMM_TILE_COLS * 4);
+        emitAddToLocal(f, bCur, transB ? 4 : n * 4);
+        emitAddToLocal(f, aCur, GEMM_TILE_COLS * 4);
       });
     };
 
@@ -258,7 +235,7 @@ export function emitGemm(mod: ModuleBuilder, spec: GemmSpec, cOffset: number, ep
       f.local.get(aBase);
       f.local.set(aRow);
       const panels = Math.ceil(m / GEMM_TILE_ROWS);
-      times(f, panels, rowPanels, () => {
+      emitCountedLoop(f, panels, rowPanels, () => {
         f.local.get(aRow);
         f.local.set(bCur);
         const full = (): void => {
@@ -267,7 +244,7 @@ export function emitGemm(mod: ModuleBuilder, spec: GemmSpec, cOffset: number, ep
           f.v128.load(0, 2);
           f.v128.store(0, 2);
         };
-        times(f, k, packIndex, () => {
+        emitCountedLoop(f, k, packIndex, () => {
           if (m % GEMM_TILE_ROWS === 0) full();
           else
             for (let r = 0; r < GEMM_TILE_ROWS; r++) {
@@ -277,10 +254,10 @@ export function emitGemm(mod: ModuleBuilder, spec: GemmSpec, cOffset: number, ep
               f.f32.load(r * 4);
               f.f32.store(r * 4);
             }
-          bump(f, bCur, m * 4);
-          bump(f, aCur, GEMM_TILE_ROWS * 4);
+          emitAddToLocal(f, bCur, m * 4);
+          emitAddToLocal(f, aCur, GEMM_TILE_ROWS * 4);
         });
-        bump(f, aRow, GEMM_TILE_ROWS * 4);
+        emitAddToLocal(f, aRow, GEMM_TILE_ROWS * 4);
       });
     };
 
@@ -335,12 +312,12 @@ export function emitGemm(mod: ModuleBuilder, spec: GemmSpec, cOffset: number, ep
     f.i32.const(cOffset);
     f.i32.add();
     f.local.set(cBase);
-    times(f, batch, batchCounter, () => {
+    emitCountedLoop(f, batch, batchCounter, () => {
       if (transA) packA();
       body();
-      bump(f, aBase, m * k * 4);
-      bump(f, bBase, k * n * 4);
-      bump(f, cBase, m * n * 4);
+      emitAddToLocal(f, aBase, m * k * 4);
+      emitAddToLocal(f, bBase, k * n * 4);
+      emitAddToLocal(f, cBase, m * n * 4);
     });
   });
 }

@@ -1,6 +1,6 @@
 // f32 matrix multiply (NN/NT/TN/TT, batched) on runtime-emitted, shape-specialised wasm SIMD128 kernels.
 
-import { ModuleBuilder, i32, v128, relaxedSimdAvailable, type FunctionBuilder, type Local } from './emitter.ts';
+import { ModuleBuilder, emitAddToLocal, emitCountedLoop, i32, v128, relaxedSimdAvailable, type FunctionBuilder, type Local } from './emitter.ts';
 import { wasmApi, type WasmMemory, type WasmModule } from './wasm-api.ts';
 
 /** Layout and output options of {@link matmulF32}. */
@@ -351,33 +351,7 @@ function emitPackFunction(mod: ModuleBuilder, packing: PanelPacking) {
   });
 }
 
-/** Emits `body` `count` times (inline when count is 1, nothing when 0) as a loop counting `counter` down. */
-function emitCountedLoop(f: FunctionBuilder, count: number, counter: Local, body: () => void): void {
-  if (count <= 0) return;
-  if (count === 1) {
-    body();
-    return;
-  }
-  f.i32.const(count);
-  f.local.set(counter);
-  f.loop((top) => {
-    body();
-    f.local.get(counter);
-    f.i32.const(1);
-    f.i32.sub();
-    f.local.tee(counter);
-    f.brIf(top);
-  });
-}
 
-/** Emits `local += amount` (i32). */
-function emitAddToLocal(f: FunctionBuilder, local: Local, amount: number): void {
-  if (amount === 0) return;
-  f.local.get(local);
-  f.i32.const(amount);
-  f.i32.add();
-  f.local.set(local);
-}
 
 /**
  * Writes `multiply(packedA, packedB, c)`: k-block passes → column panels → row panels → a register
