@@ -12,3 +12,5 @@ export { jit } from "./jit.ts";
 export type { JitOptions, JittedFunction } from "./jit.ts";
 export type { GradOptions, VmapOptions, AxisSpec, TracedProgram } from "./transformations.ts";
 export type { TreeDef } from "./tree.ts";
+export { setBackend, getBackend, devicePut, deviceGet, webgpuInfo, initWebgpu, describeAdapter, GpuArray } from "./backend/webgpu/index.ts";
+export type { BackendName, WebgpuInfo, WebgpuInitOptions } from "./backend/webgpu/index.ts";

@@ -1,6 +1,6 @@
 // jit: trace a function once per input signature into a jaxpr, cache it, and run the cached program.
 import { DriftError } from "./errors.ts";
-import { ConcreteArray, type ShapedArray, type Tensor, donatedError, isEagerContext } from "./core/tensor.ts";
+import { ConcreteArray, DeviceArray, type ShapedArray, type Tensor, donatedError, getDeviceBackend, isEagerContext } from "./core/tensor.ts";
 import { compiled } from "./jit/compile.ts";
 import { type ClosedJaxpr, evalJaxpr, traceFlat } from "./core/jaxpr.ts";
 import { type TreeDef, flatten, treeDefToString, unflatten } from "./tree.ts";
@@ -16,7 +16,14 @@ export interface JitOptions {
   donateArgnums?: number | readonly number[];
   /** Most signatures kept in the cache before the least recently used one is dropped (default 64). */
   cacheSize?: number;
+  /**
+   * Where the compiled program runs: "cpu" (wasm), or "webgpu" (after `await setBackend("webgpu")` or `initWebgpu()`).
+   * Default: the backend of the inputs (webgpu when any input lives there), else the default backend (`setBackend`).
+   */
+  backend?: "cpu" | "webgpu";
 }
+
+const BACKENDS = ["cpu", "webgpu"];
 
 interface CacheEntry {
   program: ClosedJaxpr;
@@ -63,6 +70,8 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
     if (!Number.isInteger(n) || n < 0) throw new DriftError(op, `argument numbers must be non-negative integers; got ${n}`);
   const staticNames = opts.staticArgnames ?? [];
   const capacity = opts.cacheSize ?? 64;
+  if (opts.backend !== undefined && !BACKENDS.includes(opts.backend))
+    throw new DriftError(op, `backend must be one of ${BACKENDS.map((b) => `"${b}"`).join(", ")}; got ${JSON.stringify(opts.backend)}`);
   const cache = new Map<string, CacheEntry>();
 
   const prepare = (args: any[]): { key: string; leaves: Tensor[]; donatedLeaves: Set<number>; trace: () => CacheEntry } => {
@@ -124,7 +133,7 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
     }
     entry = trace();
     // Programs that captured tracers of an enclosing transformation are valid for this call only.
-    if (entry.program.consts.every((c) => c instanceof ConcreteArray)) {
+    if (entry.program.consts.every((c) => c instanceof ConcreteArray || c instanceof DeviceArray)) {
       cache.set(key, entry);
       if (cache.size > capacity) cache.delete(cache.keys().next().value!);
     }
@@ -136,7 +145,16 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
     const inputs = [...entry.program.consts, ...leaves];
     // Concrete inputs outside any transformation run the compiled program; otherwise the jaxpr is
     // re-evaluated through the active transformations (inlined into an enclosing jit, differentiated, batched).
-    if (!(isEagerContext() && inputs.every((x) => x instanceof ConcreteArray))) return unflatten(entry.outTree, evalJaxpr(entry.program.jaxpr, inputs));
+    if (!(isEagerContext() && inputs.every((x) => x instanceof ConcreteArray || x instanceof DeviceArray))) return unflatten(entry.outTree, evalJaxpr(entry.program.jaxpr, inputs));
+    const device = getDeviceBackend();
+    const onDevice = opts.backend === undefined ? device?.claims(inputs) : opts.backend !== "cpu";
+    if (onDevice) {
+      if (!device || device.name !== opts.backend && opts.backend !== undefined)
+        throw new DriftError(op, `backend "${opts.backend}" is not initialised: call \`await setBackend("${opts.backend}")\` (or initWebgpu) first`);
+      return unflatten(entry.outTree, device.runJaxpr(entry.program.jaxpr, inputs));
+    }
+    const onGpu = inputs.find((x) => x instanceof DeviceArray) as DeviceArray | undefined;
+    if (onGpu) throw new DriftError(op, `backend "cpu" was asked for, but an input ${onGpu.aval} lives on ${onGpu.device}: bring it back with \`await deviceGet(x)\` first`);
     const concreteInputs = inputs as ConcreteArray[];
     for (const x of concreteInputs) if (x.donated) throw donatedError(op);
     const nConsts = entry.program.consts.length;

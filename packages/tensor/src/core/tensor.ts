@@ -2,6 +2,7 @@
 import { ConcretizationError, DriftError, fmtShape } from "../errors.ts";
 import { type DType, type TypedArray, isFloat } from "../dtype.ts";
 import { sizeOf, stridesOf } from "../shape.ts";
+import type { Jaxpr } from "./jaxpr.ts";
 
 /** The abstract value of an array: what tracing and shape inference know about it. */
 export class ShapedArray {
@@ -206,7 +207,7 @@ class EvalTrace extends Trace {
     return x;
   }
   processPrimitive(prim: Primitive, tracers: Tensor[], params: any): Tensor[] {
-    return evalPrimitive(prim, tracers as ConcreteArray[], params);
+    return evalPrimitive(prim, tracers, params);
   }
 }
 
@@ -238,8 +239,66 @@ export function withDynamicTrace<T>(main: MainTrace, body: () => T): T {
   }
 }
 
-/** Eagerly evaluates a primitive on concrete inputs. */
-export function evalPrimitive(prim: Primitive, inputs: ConcreteArray[], params: any): ConcreteArray[] {
+/** An array held by a device backend other than the CPU (WebGPU): its data is read asynchronously. */
+export abstract class DeviceArray extends Tensor {
+  /** The backend that holds the data, e.g. "webgpu". */
+  abstract readonly device: string;
+  get _trace(): Trace {
+    return evalTrace;
+  }
+  toConcrete(): null {
+    return null;
+  }
+  override dataSync(): never {
+    throw this.syncReadError("dataSync");
+  }
+  override toArray(): never {
+    throw this.syncReadError("toArray");
+  }
+  override item(): never {
+    throw this.syncReadError("item");
+  }
+  private syncReadError(op: string): DriftError {
+    return new DriftError(
+      op,
+      `this ${this.aval} array lives on ${this.device}, whose data can only be read asynchronously: use \`await x.data()\`, or \`await deviceGet(x)\` for a CPU copy`,
+    );
+  }
+}
+
+/** A backend that evaluates primitives eagerly on its own arrays (installed by `setBackend`). */
+export interface DeviceBackend {
+  /** Backend name, e.g. "webgpu". */
+  readonly name: string;
+  /** True when this backend runs an eager op on these inputs (it holds one of them, or it is the default). */
+  claims(inputs: readonly Tensor[]): boolean;
+  /** Evaluates `prim` on its device; CPU inputs are uploaded. */
+  evalPrimitive(prim: Primitive, inputs: readonly Tensor[], params: any): Tensor[];
+  /** Runs a jitted program (consts first, then arguments) on its device. */
+  runJaxpr(jaxpr: Jaxpr, inputs: readonly Tensor[]): Tensor[];
+}
+
+let deviceBackend: DeviceBackend | null = null;
+
+/** Installs (or with `null` removes) the device backend that eager ops consult before the CPU. */
+export function setDeviceBackend(backend: DeviceBackend | null): void {
+  deviceBackend = backend;
+}
+
+/** The installed device backend, if any. */
+export function getDeviceBackend(): DeviceBackend | null {
+  return deviceBackend;
+}
+
+/** Eagerly evaluates a primitive on concrete inputs (or on a device backend that claims them). */
+export function evalPrimitive(prim: Primitive, inputs: Tensor[], params: any): Tensor[] {
+  if (deviceBackend?.claims(inputs)) return deviceBackend.evalPrimitive(prim, inputs, params);
+  return evalOnCpu(prim, inputs as ConcreteArray[], params);
+}
+
+/** Evaluates a primitive on the CPU reference backend. */
+export function evalOnCpu(prim: Primitive, inputs: ConcreteArray[], params: any): ConcreteArray[] {
+  for (const x of inputs) if (!(x instanceof ConcreteArray)) throw new DriftError(prim.name, `got an array on ${(x as DeviceArray).device ?? "an unknown device"} but no such backend is active`);
   const outAvals = prim.abstractEval(
     inputs.map((x) => x.aval),
     params,
@@ -252,10 +311,11 @@ export function evalPrimitive(prim: Primitive, inputs: ConcreteArray[], params: 
 export function bind(prim: Primitive, args: Tensor[], params: any): Tensor[] {
   if (traceStack.length === 1 && dynamicMain === null) {
     for (const a of args) {
+      if (a instanceof DeviceArray) continue;
       if (!(a instanceof ConcreteArray)) throw leakedTracer(prim, a);
       if (a.donated) throw donatedError(prim.name);
     }
-    return evalPrimitive(prim, args as ConcreteArray[], params);
+    return evalPrimitive(prim, args, params);
   }
   let top: MainTrace = dynamicMain ?? evalMain;
   for (const a of args) {

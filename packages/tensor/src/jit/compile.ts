@@ -1,6 +1,6 @@
 // Lowers a jaxpr to an executable program: scheduled into fused kernels (wasm SIMD or generated JS), matmuls and primitive calls.
 import { Jaxpr, type JaxprEqn, Var } from "../core/jaxpr.ts";
-import { schedule } from "./schedule.ts";
+import { type Schedule, schedule } from "./schedule.ts";
 import { type CompiledProgram, buildProgram } from "./program.ts";
 
 /** The compiled program interface and its statistics. */
@@ -14,6 +14,11 @@ export type { CompiledProgram, ProgramStats } from "./program.ts";
  */
 export function compileJaxpr(source: Jaxpr): CompiledProgram {
   return buildProgram(source, schedule(simplify(source)));
+}
+
+/** The schedule `compileJaxpr` lowers (after its peephole rewrites); other backends lower the same steps. */
+export function scheduleJaxpr(source: Jaxpr): Schedule {
+  return schedule(simplify(source));
 }
 
 /** True for a permutation that swaps the last two axes and keeps the others. */
