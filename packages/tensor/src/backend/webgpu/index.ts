@@ -3,12 +3,12 @@ import { DriftError } from "../../errors.ts";
 import { ConcreteArray, DeviceArray, type Primitive, type Tensor, bind, getDeviceBackend, setDeviceBackend } from "../../core/tensor.ts";
 import { type Jaxpr, traceFlat } from "../../core/jaxpr.ts";
 import * as tree from "../../tree.ts";
-import { type WebgpuInfo, type WebgpuInitOptions, initWebgpu, webgpuIfReady } from "./device.ts";
+import { type Webgpu, type WebgpuInfo, type WebgpuInitOptions, initWebgpu as initDevice, webgpuIfReady } from "./device.ts";
 import { GpuArray, onGpu, readBack } from "./array.ts";
 import { gpuProgram } from "./program.ts";
 
 export { GpuArray } from "./array.ts";
-export { initWebgpu, describeAdapter, type WebgpuInfo, type WebgpuInitOptions } from "./device.ts";
+export { describeAdapter, type WebgpuInfo, type WebgpuInitOptions } from "./device.ts";
 
 /** Backends arrays and programs can run on. */
 export type BackendName = "cpu" | "webgpu";
@@ -51,16 +51,24 @@ const webgpuBackend = {
 };
 
 /**
+ * Requests a WebGPU adapter and device (see `WebgpuInitOptions`: a software adapter is refused unless
+ * `allowFallback`) and enables the backend for arrays put there and for `jit(f, {backend: "webgpu"})`; the default
+ * backend stays as it is (`setBackend` changes it).
+ */
+export async function initWebgpu(opts: WebgpuInitOptions = {}): Promise<Webgpu> {
+  const gpu = await initDevice(opts);
+  setDeviceBackend(webgpuBackend);
+  return gpu;
+}
+
+/**
  * Chooses where eager ops and jitted functions run by default. "webgpu" initialises the device first (async; see
  * `initWebgpu` for adapter selection: a software adapter is refused unless `allowFallback`). Arrays already on a
  * device keep running there whatever the default.
  */
 export async function setBackend(name: BackendName, opts: WebgpuInitOptions = {}): Promise<void> {
   if (!BACKENDS.includes(name)) throw new DriftError("setBackend", `backend must be one of ${BACKENDS.map((b) => `"${b}"`).join(", ")}; got ${JSON.stringify(name)}`);
-  if (name === "webgpu") {
-    await initWebgpu(opts);
-    setDeviceBackend(webgpuBackend);
-  }
+  if (name === "webgpu") await initWebgpu(opts);
   defaultBackend = name;
 }
 
@@ -80,10 +88,8 @@ export function webgpuInfo(): WebgpuInfo | null {
  */
 export function devicePut<T>(x: T, device: BackendName): T {
   if (!BACKENDS.includes(device)) throw new DriftError("devicePut", `device must be one of ${BACKENDS.map((b) => `"${b}"`).join(", ")}; got ${JSON.stringify(device)}`);
-  if (device === "webgpu" && getDeviceBackend() !== webgpuBackend) {
-    if (!webgpuIfReady()) throw new DriftError("devicePut", 'the WebGPU backend is not initialised: call `await setBackend("webgpu")` or `await initWebgpu()` first');
-    setDeviceBackend(webgpuBackend);
-  }
+  if (device === "webgpu" && getDeviceBackend() !== webgpuBackend)
+    throw new DriftError("devicePut", 'the WebGPU backend is not initialised: call `await setBackend("webgpu")` or `await initWebgpu()` first');
   return tree.map((leaf: Tensor): Tensor => {
     if (device === "webgpu") return onGpu(leaf);
     if (leaf instanceof DeviceArray) throw new DriftError("devicePut", `an array ${leaf.aval} lives on ${leaf.device}; its data comes back asynchronously: use \`await deviceGet(x)\``);
