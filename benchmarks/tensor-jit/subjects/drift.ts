@@ -41,6 +41,20 @@ function mlpLoss(layers: Layer[], x: Array, y: Array): Array {
   return np.mean(np.square(np.sub(h, y)));
 }
 
+/** The MLP benchmark's training state: the layers and their Adam moments. */
+export type MlpState = AdamState<Layer[]>;
+
+/** The MLP benchmark's initial state from its data. */
+export function mlpInitialState(d: MlpData): MlpState {
+  return adamInit(d.layers.map(layer));
+}
+
+/** One MLP train step (forward, backward, Adam): (state, x, y) → [state, loss]; the programs jit this function. */
+export function mlpTrainStep(s: MlpState, x: Array, y: Array): [MlpState, Array] {
+  const [loss, grads] = valueAndGrad(mlpLoss)(s.params, x, y);
+  return [adamStep(s, grads, MLP_LR), loss];
+}
+
 type Critic = { l1o: Layer; l1a: Layer; l2: Layer; l3: Layer };
 type Actor = { l1: Layer; l2: Layer; mu: Layer; logStd: Layer };
 type Batch = { obs: Array; act: Array; rew: Array; done: Array; nextObs: Array; epsNext: Array; epsCur: Array };
@@ -123,14 +137,8 @@ export const drift: Subject = {
     const { batch, sizes } = MLP;
     const x = matrix(d.x, batch, sizes[0]);
     const y = matrix(d.y, batch, sizes[3]);
-    let state = adamInit(d.layers.map(layer));
-    const step = jit(
-      (s: AdamState<Layer[]>, x: Array, y: Array): [AdamState<Layer[]>, Array] => {
-        const [loss, grads] = valueAndGrad(mlpLoss)(s.params, x, y);
-        return [adamStep(s, grads, MLP_LR), loss];
-      },
-      { donateArgnums: 0 },
-    );
+    let state = mlpInitialState(d);
+    const step = jit(mlpTrainStep, { donateArgnums: 0 });
     return {
       matmulFlops: matmulFlops(step.lower(state, x, y).jaxpr),
       run() {
