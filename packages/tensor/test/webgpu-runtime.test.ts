@@ -1,0 +1,76 @@
+// The WebGPU runtime: one submit per jitted call, buffer pooling and disposal, default-backend switching, adapter refusal.
+import { afterAll, describe, expect, it } from "vitest";
+import { type Array, GpuArray, deviceGet, devicePut, getBackend, initWebgpu, jit, np, setBackend } from "../src/index.ts";
+import { webgpu } from "../src/backend/webgpu/device.ts";
+import { expectClose } from "./helpers.ts";
+
+const ready = await initWebgpu({ allowFallback: true }).then(
+  (w) => w,
+  (e: Error) => {
+    if (process.env.DRIFT_REQUIRE_WEBGPU) throw new Error(`DRIFT_REQUIRE_WEBGPU is set but no WebGPU adapter was found: ${e.message}`);
+    console.warn(`webgpu runtime tests skipped: ${e.message}`);
+    return null;
+  },
+);
+
+describe.skipIf(!ready)("webgpu runtime", () => {
+  afterAll(() => setBackend("cpu"));
+
+  it("a jitted call records one command buffer and submits once; outputs stay on the GPU until read", async () => {
+    const gpu = webgpu();
+    const queue = gpu.device.queue;
+    const submit = queue.submit.bind(queue);
+    let submits = 0;
+    queue.submit = (buffers: Iterable<GPUCommandBuffer>) => {
+      submits++;
+      return submit(buffers);
+    };
+    try {
+      const f = jit((x: Array, w: Array) => np.sum(np.tanh(np.matmul(x, w)), 0), { backend: "webgpu" });
+      const x = np.ones([8, 4]);
+      const w = np.full([4, 3], 0.1);
+      f(x, w);
+      submits = 0;
+      const out = f(x, w);
+      expect(submits).toBe(1);
+      expect(out).toBeInstanceOf(GpuArray);
+      expectClose(await deviceGet(out), np.sum(np.tanh(np.matmul(x, w)), 0), 1e-5, 1e-5);
+    } finally {
+      queue.submit = submit;
+    }
+  });
+
+  it("disposed arrays return their buffer to the pool and refuse further use", async () => {
+    const gpu = webgpu();
+    const a = devicePut(np.arange(100).astype("float32"), "webgpu") as GpuArray;
+    const buffer = a.buffer;
+    a.dispose();
+    expect(() => a.buffer).toThrow(/disposed/);
+    expect(gpu.acquire(400)).toBe(buffer);
+  });
+
+  it("setBackend('webgpu') runs eager ops on the GPU; arrays already there stay there after switching back", async () => {
+    await setBackend("webgpu", { allowFallback: true });
+    expect(getBackend()).toBe("webgpu");
+    const y = np.add(np.array([1, 2, 3]), 1);
+    expect(y).toBeInstanceOf(GpuArray);
+    await setBackend("cpu");
+    const z = np.mul(y, 2);
+    expect(z).toBeInstanceOf(GpuArray);
+    expect((await deviceGet(z)).toArray()).toEqual([4, 6, 8]);
+    expect(np.mul(np.array([1]), 2).toArray()).toEqual([2]);
+  });
+
+  it("bad names and unread arrays give errors that list the choices", async () => {
+    await expect(setBackend("cuda" as "cpu")).rejects.toThrow(/"cpu", "webgpu"/);
+    expect(() => jit((x: Array) => x, { backend: "tpu" as "cpu" })).toThrow(/backend must be one of "cpu", "webgpu"/);
+    const g = devicePut(np.array([1, 2]), "webgpu");
+    expect(() => devicePut(g, "cpu")).toThrow(/deviceGet/);
+    expect(() => jit((x: Array) => np.add(x, 1), { backend: "cpu" })(g)).toThrow(/lives on webgpu/);
+  });
+
+  it("a software adapter is refused unless allowed", async () => {
+    if (!ready!.info.isFallbackAdapter) return;
+    await expect(initWebgpu()).rejects.toThrow(/software adapter.*allowFallback/);
+  });
+});
