@@ -1,6 +1,6 @@
 // The WebGPU runtime: one submit per jitted call, buffer pooling and disposal, default-backend switching, adapter refusal.
 import { afterAll, describe, expect, it } from "vitest";
-import { type Array, GpuArray, deviceGet, devicePut, getBackend, initWebgpu, jit, np, setBackend } from "../src/index.ts";
+import { type Array, GpuArray, deviceGet, devicePut, getBackend, initWebgpu, jit, np, random, setBackend } from "../src/index.ts";
 import { webgpu } from "../src/backend/webgpu/device.ts";
 import { expectClose } from "./helpers.ts";
 
@@ -38,6 +38,20 @@ describe.skipIf(!ready)("webgpu runtime", () => {
     } finally {
       queue.submit = submit;
     }
+  });
+
+  it("long reductions (workgroup-cooperative) and several reductions of one kernel equal the CPU", async () => {
+    const x = random.normal(random.key(5), [3, 1000]);
+    const f = (a: Array) => {
+      const e = np.exp(np.mul(a, 0.1));
+      return [np.sum(e, 1), np.max(a, 1), np.min(a, 0), np.mean(e), np.mul(e, 2)] as const;
+    };
+    const want = f(x);
+    const got = await deviceGet(jit(f, { backend: "webgpu" })(x));
+    got.forEach((g, i) => expectClose(g, want[i]!, 1e-4, 1e-5));
+    const withNan = np.where(np.equal(np.arange(1000), 700), NaN, np.ones([1000]));
+    const [m] = await deviceGet([jit((a: Array) => np.max(a), { backend: "webgpu" })(withNan)]);
+    expect(Number.isNaN(m!.item())).toBe(true);
   });
 
   it("disposed arrays return their buffer to the pool and refuse further use", async () => {

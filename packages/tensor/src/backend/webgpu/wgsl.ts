@@ -7,6 +7,8 @@ import type { Kernel, KNode, MatmulStep } from "../../jit/schedule.ts";
 
 /** Threads per workgroup of every generated kernel. */
 export const WORKGROUP = 64;
+/** Reductions over at least this many elements per output share each output among a workgroup's threads. */
+const COOPERATIVE_MIN = 256;
 
 /**
  * Every kernel sees the program's whole frame as one array of 32-bit words (`F`), like the wasm arena: values are
@@ -82,6 +84,7 @@ export function literal(value: number, dtype: DType): string {
 export const HELPERS = `
 fn nan_f() -> f32 { var bits = 0x7fc00000u; return bitcast<f32>(bits); }
 fn inf_f() -> f32 { var bits = 0x7f800000u; return bitcast<f32>(bits); }
+fn isnan_f(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
 fn isfinite_f(x: f32) -> bool { return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u; }
 fn expm1_f(x: f32) -> f32 {
   let u = exp(x);
@@ -127,7 +130,7 @@ fn logistic_f(x: f32) -> f32 {
 fn tanh_f(x: f32) -> f32 { return tanh(clamp(x, -20.0, 20.0)); }
 fn pow_f(a: f32, b: f32) -> f32 {
   if (b == 0.0) { return 1.0; }
-  if (a != a || b != b) { return nan_f(); }
+  if (isnan_f(a) || isnan_f(b)) { return nan_f(); }
   if (a < 0.0) {
     if (trunc(b) != b) { return nan_f(); }
     let r = pow(-a, b);
@@ -170,7 +173,7 @@ export function primExpr(name: string, params: any, inDtypes: readonly DType[], 
     case "neg":
       return d === "uint32" ? `(0u - ${a})` : `(-${a})`;
     case "sign":
-      return d === "uint32" ? `select(0u, 1u, ${a} > 0u)` : f ? `select(sign(${a}), ${a}, ${a} != ${a})` : `sign(${a})`;
+      return d === "uint32" ? `select(0u, 1u, ${a} > 0u)` : f ? `select(sign(${a}), ${a}, isnan_f(${a}))` : `sign(${a})`;
     case "floor":
     case "ceil":
     case "trunc":
@@ -208,9 +211,9 @@ export function primExpr(name: string, params: any, inDtypes: readonly DType[], 
     case "div":
       return isInt(d) ? `select(${a} / ${b}, ${literal(0, d)}, ${b} == ${literal(0, d)})` : `(${a} / ${b})`;
     case "max":
-      return f ? `select(${b}, ${a}, ${a} > ${b} || ${a} != ${a})` : bool ? `(${a} || ${b})` : `max(${a}, ${b})`;
+      return f ? `select(${b}, ${a}, ${a} > ${b} || isnan_f(${a}))` : bool ? `(${a} || ${b})` : `max(${a}, ${b})`;
     case "min":
-      return f ? `select(${b}, ${a}, ${a} < ${b} || ${a} != ${a})` : bool ? `(${a} && ${b})` : `min(${a}, ${b})`;
+      return f ? `select(${b}, ${a}, ${a} < ${b} || isnan_f(${a}))` : bool ? `(${a} && ${b})` : `min(${a}, ${b})`;
     case "pow":
       return f ? `pow_f(${a}, ${b})` : `${convertExpr(`pow_f(f32(${a}), f32(${b}))`, "float32", out)}`;
     case "rem":
@@ -326,30 +329,59 @@ export function kernelDispatches(k: Kernel, slot: SlotOf, maxWorkgroups: number)
     const redShape = axes.map((d) => k.shape[d]!);
     const rs = k.reduces.filter((r) => [...r.axes].sort((x, y) => x - y).join(",") === axes.join(","));
     const coord = (d: number): string => (kept.includes(d) ? `k${kept.indexOf(d)}` : `r${axes.indexOf(d)}`);
-    const init = rs
-      .map((r, j) => `  var acc${j}: f32 = ${r.kind === "sum" ? "0.0" : r.kind === "max" ? "-inf_f()" : "inf_f()"};`)
-      .join("\n");
-    const accumulate = rs
-      .map((r, j) => {
-        const v = `n${r.node}`;
-        if (r.kind === "sum") return `    acc${j} = acc${j} + ${v};`;
-        const cmp = r.kind === "max" ? ">" : "<";
-        return `    acc${j} = select(acc${j}, ${v}, ${v} ${cmp} acc${j} || ${v} != ${v});`;
-      })
-      .join("\n");
+    const combine = (r: { kind: string }, acc: string, v: string): string =>
+      r.kind === "sum" ? `${acc} + ${v}` : `select(${acc}, ${v}, ${v} ${r.kind === "max" ? ">" : "<"} ${acc} || isnan_f(${v}))`;
+    const init = rs.map((r, j) => `  var acc${j}: f32 = ${r.kind === "sum" ? "0.0" : r.kind === "max" ? "-inf_f()" : "inf_f()"};`).join("\n");
+    const accumulate = rs.map((r, j) => `    acc${j} = ${combine(r, `acc${j}`, `n${r.node}`)};`).join("\n");
     const lin = k.shape.map((_, d) => `${coord(d)} * ${fullStrides[d]}u`).join(" + ") || "0u";
     const inner = `${nodeStatements(k, slot, coord)
       .split("\n")
       .map((l) => `  ${l}`)
       .join("\n")}\n${gi === 0 && k.outputs.length > 0 ? `    let lin = ${lin};\n${store("lin").replace(/^ {2}/gm, "    ")}\n` : ""}${accumulate}`;
-    const body = `${coords("k", "idx", keptShape)}
+    const reduced = sizeOf(redShape);
+    const keptSize = sizeOf(keptShape);
+    const loopCoords = coords("r", "r", redShape).replace(/^ {2}/gm, "    ");
+    if (reduced < COOPERATIVE_MIN) {
+      const body = `${coords("k", "idx", keptShape)}
 ${init}
-  for (var r: u32 = 0u; r < ${sizeOf(redShape)}u; r = r + 1u) {
-${coords("r", "r", redShape).replace(/^ {2}/gm, "    ")}
+  for (var r: u32 = 0u; r < ${reduced}u; r = r + 1u) {
+${loopCoords}
 ${inner}
   }
 ${rs.map((r, j) => `  ${storeWord("float32", `${slot(r.v)}u + idx`, `acc${j}`)}`).join("\n")}`;
-    return shader(sizeOf(keptShape), maxWorkgroups, body);
+      return shader(keptSize, maxWorkgroups, body);
+    }
+    // Long reductions: one workgroup per kept element; its threads stride over the reduced elements, then combine
+    // their partial results in workgroup memory by halving.
+    const x = Math.min(keptSize, maxWorkgroups);
+    const y = Math.ceil(keptSize / x);
+    const code = `${FRAME_DECL}
+${HELPERS}
+${rs.map((_, j) => `var<workgroup> part${j}: array<f32, ${WORKGROUP}>;`).join("\n")}
+@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let idx = wg.x + wg.y * ${x}u;
+  if (idx >= ${keptSize}u) { return; }
+${coords("k", "idx", keptShape)}
+${init}
+  for (var r: u32 = lid; r < ${reduced}u; r = r + ${WORKGROUP}u) {
+${loopCoords}
+${inner}
+  }
+${rs.map((_, j) => `  part${j}[lid] = acc${j};`).join("\n")}
+  workgroupBarrier();
+  for (var half: u32 = ${WORKGROUP / 2}u; half > 0u; half = half >> 1u) {
+    if (lid < half) {
+${rs.map((r, j) => `      part${j}[lid] = ${combine(r, `part${j}[lid]`, `part${j}[lid + half]`)};`).join("\n")}
+    }
+    workgroupBarrier();
+  }
+  if (lid == 0u) {
+${rs.map((r, j) => `    ${storeWord("float32", `${slot(r.v)}u + idx`, `part${j}[0]`)}`).join("\n")}
+  }
+}
+`;
+    return { code, groups: [x, y] as [number, number] };
   });
 }
 
