@@ -1,5 +1,6 @@
 // DiffSAC networks: the DA-MDP chain policy (F_θ, B) as a one-step kernel and twin critics Q(s, x_k, k, x_{k+1}) (papers.md §1.2, §1.6).
 import { type Array, np } from "@drift/tensor";
+import type { layers } from "@drift/nn";
 import { type DamdpPolicy, type DamdpStep, damdpPolicy } from "@drift/policies";
 import { qEnsemble } from "../common/critics.ts";
 
@@ -11,6 +12,11 @@ export interface DiffSacNetworkConfig {
   numCritics: number;
   /** Control-network hidden widths f_θ (the reference uses 4 × 256 Linear layers: [256, 256, 256]). */
   actorHidden: readonly number[];
+  /**
+   * Control-network activation (the reference's GELU is "geluTanh"; under jit every tanh/exp lane is a float64 Math call,
+   * so a GELU/SiLU actor costs 2–3× a ReLU one).
+   */
+  actorActivation: string;
   /** Denoising steps K. */
   diffusionSteps: number;
   /** Base dt, friction γ_f and prior std σ_0 (papers.md §1.2(b)). */
@@ -55,7 +61,7 @@ export function diffsacNetworks(obsDim: number, actDim: number, c: DiffSacNetwor
     learnDt: c.learnDt,
     learnFriction: c.learnFriction,
     actionClip: c.actionClip,
-    network: { hidden: c.actorHidden },
+    network: { hidden: c.actorHidden, activation: c.actorActivation as layers.Activation },
   });
   const kernel: DenoisingKernel = {
     step: (params, key, obs, latent, step) => policy.step(params as any, key, np.concatenate([obs, latent], -1), latent, step),

@@ -197,6 +197,7 @@ const gym: DiffSacConfig = {
   activation: "relu",
   numCritics: 2,
   actorHidden: [256, 256, 256],
+  actorActivation: "geluTanh",
   diffusionSteps: 8,
   dt: 0.125,
   friction: 0.25,
@@ -227,5 +228,11 @@ export const diffsac: Algorithm<DiffSacConfig> = {
     dmc: { ...gym, hidden: [512, 512, 512], activation: "elu" },
     toy: { ...gym, learningStarts: 1000, gamma: 0.999, discounting: "augmented", friction: 1.0, targetEntropyScale: 4, scheduleMin: 0.05, evalSampler: "sde" },
   },
-  choices: { activation: ["relu", "elu", "gelu", "mish", "silu", "tanh"], discounting: ["augmented", "env"], criticTarget: ["chain", "step"], evalSampler: ["ode", "sde"] },
+  choices: {
+    activation: ["relu", "elu", "gelu", "mish", "silu", "tanh"],
+    actorActivation: ["geluTanh", "gelu", "relu", "elu", "mish", "silu", "tanh"],
+    discounting: ["augmented", "env"],
+    criticTarget: ["chain", "step"],
+    evalSampler: ["ode", "sde"],
+  },
 };

@@ -1,0 +1,76 @@
+// The learning benchmark's suites: env, steps, algorithms, loop settings and the per-algorithm config overrides it runs with.
+import type { Suite } from "@drift/algos";
+
+/** One benchmark suite: an env trained for `steps` by each algorithm, from the algorithm's `defaults[suite]` plus overrides. */
+export interface BenchSuite {
+  /** Short name used on the command line and in run paths. */
+  name: string;
+  env: string;
+  /** Which algorithm defaults to start from. */
+  defaults: Suite;
+  steps: number;
+  algos: readonly string[];
+  /** Loop settings applied to every algorithm (learning starts, evaluation, buffer). */
+  loop: Record<string, number>;
+  /** Per-algorithm overrides of the defaults, stated here so results.md can quote them. */
+  overrides: Record<string, Record<string, number | string | readonly number[]>>;
+  checkpointEvery: number;
+  /** TurningDoubleWell: score the final policy's action histogram (±45° mode shares) instead of the return only. */
+  histogram: boolean;
+}
+
+// Pendulum: 64×64 nets for every method (the SAC Pendulum test's size; Pendulum needs no more) and ReLU diffusion
+// actors: under jit each tanh/exp lane of GELU/mish is a float64 Math call, which made the diffusion updates 2–3× slower
+// than the matmuls. DiffSAC trains on 2 of the 8 denoising steps per transition (the augmented batch is 2×256 rows
+// instead of 8×256); DACER keeps its 20-step chain.
+const pendulum: BenchSuite = {
+  name: "pendulum",
+  env: "Pendulum-v1",
+  defaults: "gym",
+  steps: 20_000,
+  algos: ["sac", "td3", "diffsac", "dacer"],
+  loop: { learningStarts: 1000, evalEvery: 2000, evalEpisodes: 10, bufferSize: 20_000 },
+  overrides: {
+    sac: { hidden: [64, 64] },
+    td3: { hidden: [64, 64] },
+    diffsac: { hidden: [64, 64], actorHidden: [64, 64], actorActivation: "relu", stepsPerTransition: 2 },
+    dacer: { criticHidden: [64, 64], actorHidden: [64, 64], actorActivation: "relu" },
+  },
+  checkpointEvery: 5000,
+  histogram: false,
+};
+
+// TurningDoubleWell (papers.md §1.9): DiffSAC's toy defaults with 128-wide nets; SAC's toy defaults.
+const turning: BenchSuite = {
+  name: "turning",
+  env: "TurningDoubleWell-v0",
+  defaults: "toy",
+  steps: 10_000,
+  algos: ["diffsac", "sac"],
+  loop: { learningStarts: 1000, evalEvery: 2000, evalEpisodes: 10, bufferSize: 10_000 },
+  overrides: {
+    diffsac: { hidden: [128, 128], actorHidden: [128, 128], actorActivation: "relu", stepsPerTransition: 4, friction: 2, targetEntropyScale: 10 },
+    sac: { hidden: [128, 128] },
+  },
+  checkpointEvery: 2000,
+  histogram: true,
+};
+
+// HalfCheetah-v5: the gym defaults (256-wide nets); DiffSAC with a 2×256 ReLU actor and 2 denoising steps per transition.
+const halfcheetah: BenchSuite = {
+  name: "halfcheetah",
+  env: "HalfCheetah-v5",
+  defaults: "gym",
+  steps: 100_000,
+  algos: ["sac", "diffsac"],
+  loop: { learningStarts: 5000, evalEvery: 10_000, evalEpisodes: 5, bufferSize: 100_000 },
+  overrides: {
+    sac: {},
+    diffsac: { actorHidden: [256, 256], actorActivation: "relu", stepsPerTransition: 2 },
+  },
+  checkpointEvery: 5000,
+  histogram: false,
+};
+
+/** The suites in the order they run. */
+export const SUITES: readonly BenchSuite[] = [pendulum, turning, halfcheetah];
