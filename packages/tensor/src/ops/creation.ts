@@ -53,6 +53,13 @@ function firstScalar(data: NestedArray): unknown {
  */
 export function array(data: NestedArray | ArrayBufferView | Tensor, opts: DTypeOptions = {}): Tensor {
   const dtype = opts.dtype === undefined ? undefined : checkDType("array", opts.dtype);
+  // Scalars are the most frequent input (env rewards, flags, info): skip the nested-list walk.
+  if (typeof data === "number" || typeof data === "boolean") {
+    const dt = dtype ?? (typeof data === "boolean" ? "bool" : "float32");
+    const out = allocate(dt, 1);
+    out[0] = typeof data === "boolean" ? (data ? 1 : 0) : castScalar(data, dt);
+    return new ConcreteArray(new ShapedArray([], dt), out);
+  }
   if (data instanceof Tensor) return dtype ? convert(data, dtype) : data;
   if (ArrayBuffer.isView(data)) {
     const own = dtypeOfTypedArray(data);
