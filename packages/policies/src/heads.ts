@@ -227,6 +227,24 @@ function generativeNet(op: string, c: GenerativeNetConfig) {
   const net = layers.mlp({ inFeatures, hidden: c.hidden ?? [256, 256, 256], outFeatures: actDim, activation: act });
   const bound = c.actionBound === undefined ? 1 : c.actionBound;
   if (bound !== null && !(bound > 0)) throw new DriftError(op, `actionBound must be positive or null; got ${bound}`);
+  /** The observation embedding (computed once per sampled chain by `model`). */
+  const embedObs = (params: GenerativeParams, obs: Array): Array => {
+    checkObs(op, obs, obsDim);
+    return obsNet ? obsNet.apply(params.obs!, obs) : obs;
+  };
+  /**
+   * f(x_t, t, s) from the embedded observation: t is a scalar or has obs's leading axes. The time embedding is computed
+   * on t's own shape and then broadcast, so a scalar t (every sampler step) embeds once instead of once per row.
+   */
+  const applyEmbedded = (params: GenerativeParams, oemb: Array, xt: Array, t: Array): Array => {
+    checkAction(op, xt, actDim);
+    const batch = xt.shape.slice(0, -1);
+    const temb = time.apply(params.time, fourier.apply(params.fourier, np.reshape(np.astype(t, xt.dtype), [...t.shape, 1])));
+    return net.apply(
+      params.net,
+      np.concatenate([xt, np.broadcastTo(temb, [...batch, timeDim]), np.broadcastTo(np.astype(oemb, xt.dtype), [...batch, oemb.shape[oemb.ndim - 1]!])], -1),
+    );
+  };
   return {
     obsDim,
     actDim,
@@ -235,15 +253,11 @@ function generativeNet(op: string, c: GenerativeNetConfig) {
       const [k1, k2, k3, k4] = splitN(key, 4) as [Array, Array, Array, Array];
       return { fourier: fourier.init(k1, opts), time: time.init(k2, opts), obs: obsNet ? obsNet.init(k3, opts) : null, net: net.init(k4, opts) };
     },
+    embedObs,
+    applyEmbedded,
     /** f(x_t, t, s): t is a scalar or has obs's leading axes. */
     apply(params: GenerativeParams, obs: Array, xt: Array, t: Array): Array {
-      checkObs(op, obs, obsDim);
-      checkAction(op, xt, actDim);
-      const batch = xt.shape.slice(0, -1);
-      const tt = np.broadcastTo(np.reshape(np.astype(t, xt.dtype), [...t.shape, 1]), [...batch, 1]);
-      const temb = time.apply(params.time, fourier.apply(params.fourier, tt));
-      const oemb = obsNet ? obsNet.apply(params.obs!, obs) : obs;
-      return net.apply(params.net, np.concatenate([xt, temb, np.broadcastTo(np.astype(oemb, xt.dtype), [...batch, oemb.shape[oemb.ndim - 1]!])], -1));
+      return applyEmbedded(params, embedObs(params, obs), xt, t);
     },
     clipAction(a: Array): Array {
       return bound === null ? a : np.clip(a, -bound, bound);
@@ -295,7 +309,10 @@ export function diffusionHead(config: DiffusionHeadConfig): DiffusionHead {
   checkPrediction(op, prediction);
   const variance = config.variance ?? "beta";
   const clipX0 = g.bound === null ? undefined : g.bound;
-  const model = (params: GenerativeParams, obs: Array): ModelFn => (x, t) => g.apply(params, obs, x, t);
+  const model = (params: GenerativeParams, obs: Array): ModelFn => {
+    const oemb = g.embedObs(params, obs);
+    return (x, t) => g.applyEmbedded(params, oemb, x, t);
+  };
   return {
     obsDim: g.obsDim,
     actDim: g.actDim,
@@ -345,7 +362,10 @@ export function flowHead(config: FlowHeadConfig): FlowHead {
   const method = config.method ?? "euler";
   if (!(FLOW_METHODS as readonly string[]).includes(method)) throw new DriftError(op, `unknown method "${method}"; valid methods: ${FLOW_METHODS.join(", ")}`);
   if (!Number.isInteger(steps) || steps <= 0) throw new DriftError(op, `steps must be a positive integer; got ${steps}`);
-  const model = (params: GenerativeParams, obs: Array): ModelFn => (x, t) => g.apply(params, obs, x, t);
+  const model = (params: GenerativeParams, obs: Array): ModelFn => {
+    const oemb = g.embedObs(params, obs);
+    return (x, t) => g.applyEmbedded(params, oemb, x, t);
+  };
   return {
     obsDim: g.obsDim,
     actDim: g.actDim,
