@@ -14,7 +14,7 @@ import {
   histogramSvg,
   readCurve,
   runPaths,
-  runTraining,
+  trainInWorker,
   svgToPng,
   trimMetrics,
   writeCurvePlots,
@@ -116,7 +116,9 @@ function spec(suite: BenchSuite, algo: string, seed: number, steps: number, runs
 const readJson = <T>(path: string): T | null => (existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as T) : null);
 const writeJson = (path: string, v: unknown) => writeFileSync(path, JSON.stringify(v, null, 2) + "\n");
 
-let stopRequested = false;
+/** Int32 flag the training thread polls every step: 1 asks it to checkpoint and stop (set on Ctrl-C). */
+const STOP = new SharedArrayBuffer(4);
+const stopRequested = () => Atomics.load(new Int32Array(STOP), 0) === 1;
 
 /** Trains (or resumes) one run to its last step and scores it; returns false when stopped by Ctrl-C. */
 async function runOne(r: RunSpec): Promise<boolean> {
@@ -136,17 +138,19 @@ async function runOne(r: RunSpec): Promise<boolean> {
     process.stdout.write(`${r.suite.name} ${r.algo} seed ${r.seed}: ${from ? `resuming at step ${from}` : "starting"} (${r.steps} steps) in ${relative(process.cwd(), r.dir)}\n`);
     const t0 = performance.now();
     let lastPrint = t0;
-    const out = await runTraining(
+    const out = await trainInWorker(
       { runDir: r.dir, algo: r.algo, env: r.suite.env, seed: r.seed, totalSteps: r.steps, logEvery: 1000, checkpointEvery: r.suite.checkpointEvery, config: r.config },
+      STOP,
       {
-        onProgress(p) {
+        onMessage(m) {
+          if (m.type === "eval") process.stdout.write(`  eval at ${m.step}: ${m.meanReturn.toFixed(2)}\n`);
+          if (m.type !== "progress") return;
           const now = performance.now();
           if (now - lastPrint < 30_000) return;
           lastPrint = now;
+          const p = m.progress;
           process.stdout.write(`  step ${p.step}/${p.totalSteps}, ${p.sps.toFixed(1)} steps/s, last return ${p.episodicReturn?.toFixed(1) ?? "--"}\n`);
         },
-        onEval: (step, ret) => process.stdout.write(`  eval at ${step}: ${ret.toFixed(2)}\n`),
-        shouldStop: () => stopRequested,
       },
     );
     timing.seconds += (performance.now() - t0) / 1000;
@@ -344,8 +348,8 @@ function resultsMarkdown(rows: readonly Row[], table: readonly string[]): string
 async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2));
   process.on("SIGINT", () => {
-    if (stopRequested) process.exit(130);
-    stopRequested = true;
+    if (stopRequested()) process.exit(130);
+    Atomics.store(new Int32Array(STOP), 0, 1);
     process.stdout.write("\nstopping after the current step (Ctrl-C again quits at once)…\n");
   });
   if (!opts.reportOnly) {

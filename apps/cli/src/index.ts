@@ -16,4 +16,7 @@ export { curveSvg, bandsSvg, histogramSvg, svgToPng, readCurve, writeCurvePlots,
 export { ProgressBar, formatDuration, progressFields } from "./progress.ts";
 export type { ProgressInfo, ProgressOptions } from "./progress.ts";
 export { runTraining } from "./training.ts";
+export { trainInWorker } from "./run.ts";
+export type { WorkerHooks } from "./run.ts";
+export type { WorkerMessage } from "./train-worker.ts";
 export type { TrainJob, TrainOutcome, TrainHooks } from "./training.ts";
