@@ -81,30 +81,30 @@ export function literal(value: number, dtype: DType): string {
  * (|error| ≤ 1.5e-7), erfinv from M. Giles, "Approximating the erfinv function" (GPU Computing Gems, 2011, single
  * precision branch), expm1/log1p by the Kahan correction (u − 1)·x / log u.
  */
-export const HELPERS = `
-fn nan_f() -> f32 { var bits = 0x7fc00000u; return bitcast<f32>(bits); }
-fn inf_f() -> f32 { var bits = 0x7f800000u; return bitcast<f32>(bits); }
-fn isnan_f(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
-fn isfinite_f(x: f32) -> bool { return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u; }
-fn expm1_f(x: f32) -> f32 {
+const HELPERS: Record<string, string> = {
+  nan_f: `fn nan_f() -> f32 { var bits = 0x7fc00000u; return bitcast<f32>(bits); }`,
+  inf_f: `fn inf_f() -> f32 { var bits = 0x7f800000u; return bitcast<f32>(bits); }`,
+  isnan_f: `fn isnan_f(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }`,
+  isfinite_f: `fn isfinite_f(x: f32) -> bool { return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u; }`,
+  expm1_f: `fn expm1_f(x: f32) -> f32 {
   let u = exp(x);
   if (u == 1.0) { return x; }
   if (abs(x) > 0.5) { return u - 1.0; }
   return (u - 1.0) * x / log(u);
-}
-fn log1p_f(x: f32) -> f32 {
+}`,
+  log1p_f: `fn log1p_f(x: f32) -> f32 {
   let u = 1.0 + x;
   if (u == 1.0) { return x; }
   if (abs(x) > 0.5) { return log(u); }
   return log(u) * x / (u - 1.0);
-}
-fn erf_f(x: f32) -> f32 {
+}`,
+  erf_f: `fn erf_f(x: f32) -> f32 {
   let a = abs(x);
   let t = 1.0 / (1.0 + 0.3275911 * a);
   let y = 1.0 - (((((1.061405429 * t - 1.453152027) * t) + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * exp(-a * a);
   return select(y, -y, x < 0.0);
-}
-fn erfinv_f(x: f32) -> f32 {
+}`,
+  erfinv_f: `fn erfinv_f(x: f32) -> f32 {
   if (abs(x) == 1.0) { return x * inf_f(); }
   if (abs(x) > 1.0) { return nan_f(); }
   var w = -log((1.0 - x) * (1.0 + x));
@@ -121,14 +121,14 @@ fn erfinv_f(x: f32) -> f32 {
     p = -0.0076224613 + p * w; p = 0.00943887047 + p * w; p = 1.00167406 + p * w; p = 2.83297682 + p * w;
   }
   return p * x;
-}
-fn logistic_f(x: f32) -> f32 {
+}`,
+  logistic_f: `fn logistic_f(x: f32) -> f32 {
   if (x >= 0.0) { return 1.0 / (1.0 + exp(-x)); }
   let e = exp(x);
   return e / (1.0 + e);
-}
-fn tanh_f(x: f32) -> f32 { return tanh(clamp(x, -20.0, 20.0)); }
-fn pow_f(a: f32, b: f32) -> f32 {
+}`,
+  tanh_f: `fn tanh_f(x: f32) -> f32 { return tanh(clamp(x, -20.0, 20.0)); }`,
+  pow_f: `fn pow_f(a: f32, b: f32) -> f32 {
   if (b == 0.0) { return 1.0; }
   if (isnan_f(a) || isnan_f(b)) { return nan_f(); }
   if (a < 0.0) {
@@ -138,18 +138,32 @@ fn pow_f(a: f32, b: f32) -> f32 {
   }
   if (a == 0.0) { return select(0.0, inf_f(), b < 0.0); }
   return pow(a, b);
-}
-fn f32_to_u32(x: f32) -> u32 {
+}`,
+  f32_to_u32: `fn f32_to_u32(x: f32) -> u32 {
   if (!isfinite_f(x)) { return 0u; }
   let t = trunc(x);
   if (t >= 2147483648.0) { return u32(t); }
   return bitcast<u32>(i32(t));
-}
-fn f32_to_i32(x: f32) -> i32 {
+}`,
+  f32_to_i32: `fn f32_to_i32(x: f32) -> i32 {
   if (!isfinite_f(x)) { return 0; }
   return bitcast<i32>(f32_to_u32(x));
+}`,
+};
+
+/** The helper functions `code` calls, directly or through other helpers, in dependency order. */
+export function helpersFor(code: string): string {
+  const used: string[] = [];
+  const visit = (text: string): void => {
+    for (const [name, src] of Object.entries(HELPERS))
+      if (!used.includes(name) && new RegExp(`\\b${name}\\(`).test(text)) {
+        visit(src.slice(src.indexOf("{")));
+        if (!used.includes(name)) used.push(name);
+      }
+  };
+  visit(code);
+  return used.map((n) => HELPERS[n]).join("\n");
 }
-`;
 
 const isInt = (d: DType): boolean => d === "int32" || d === "uint32";
 
@@ -263,7 +277,7 @@ export function launch(threads: number, maxWorkgroups: number): { groups: [numbe
 export function shader(threads: number, maxWorkgroups: number, body: string): { code: string; groups: [number, number] } {
   const { groups, index } = launch(threads, maxWorkgroups);
   const code = `${FRAME_DECL}
-${HELPERS}
+${helpersFor(body)}
 @compute @workgroup_size(${WORKGROUP})
 fn main(@builtin(global_invocation_id) gid: vec3u) {
   let idx = ${index};
@@ -355,9 +369,7 @@ ${rs.map((r, j) => `  ${storeWord("float32", `${slot(r.v)}u + idx`, `acc${j}`)}`
     // their partial results in workgroup memory by halving.
     const x = Math.min(keptSize, maxWorkgroups);
     const y = Math.ceil(keptSize / x);
-    const code = `${FRAME_DECL}
-${HELPERS}
-${rs.map((_, j) => `var<workgroup> part${j}: array<f32, ${WORKGROUP}>;`).join("\n")}
+    const main = `${rs.map((_, j) => `var<workgroup> part${j}: array<f32, ${WORKGROUP}>;`).join("\n")}
 @compute @workgroup_size(${WORKGROUP})
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let idx = wg.x + wg.y * ${x}u;
@@ -381,6 +393,7 @@ ${rs.map((r, j) => `    ${storeWord("float32", `${slot(r.v)}u + idx`, `part${j}[
   }
 }
 `;
+    const code = `${FRAME_DECL}\n${helpersFor(main)}\n${main}`;
     return { code, groups: [x, y] as [number, number] };
   });
 }
