@@ -2,6 +2,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { type Array, GpuArray, deviceGet, devicePut, getBackend, initWebgpu, jit, np, random, setBackend } from "../src/index.ts";
 import { webgpu } from "../src/backend/webgpu/device.ts";
+import { gpuProgram } from "../src/backend/webgpu/program.ts";
 import { expectClose } from "./helpers.ts";
 
 const ready = await initWebgpu({ allowFallback: true }).then(
@@ -52,6 +53,16 @@ describe.skipIf(!ready)("webgpu runtime", () => {
     const withNan = np.where(np.equal(np.arange(1000), 700), NaN, np.ones([1000]));
     const [m] = await deviceGet([jit((a: Array) => np.max(a), { backend: "webgpu" })(withNan)]);
     expect(Number.isNaN(m!.item())).toBe(true);
+  });
+
+  it("a dense layer (matmul, bias, ReLU) is one dispatch: the epilogue runs inside the matmul kernel", async () => {
+    const layer = (x: Array, w: Array, b: Array) => np.maximum(np.add(np.matmul(x, w), b), 0);
+    const x = random.normal(random.key(8), [5, 7]);
+    const w = random.normal(random.key(9), [7, 6]);
+    const b = random.normal(random.key(10), [6]);
+    const f = jit(layer, { backend: "webgpu" });
+    expect(gpuProgram(f.lower(x, w, b).jaxpr).dispatches).toBe(1);
+    expectClose(await deviceGet(f(x, w, b)), layer(x, w, b), 1e-5, 1e-5);
   });
 
   it("disposed arrays return their buffer to the pool and refuse further use", async () => {

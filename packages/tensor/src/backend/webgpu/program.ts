@@ -10,7 +10,7 @@ import { planOffsets } from "../../jit/program.ts";
 import type { PrimStep } from "../../jit/schedule.ts";
 import { type Webgpu, webgpu } from "./device.ts";
 import { GpuArray, WORD, checkGpuDtype, onGpu, wordsOf } from "./array.ts";
-import { type Dispatch, kernelDispatches, literal, loadWord, matmulDispatch } from "./wgsl.ts";
+import { type Dispatch, fusesEpilogue, kernelDispatches, literal, loadWord, matmulDispatch } from "./wgsl.ts";
 import { PRIM_LOWERINGS } from "./prims.ts";
 
 /** Records GPU work of one call: dispatches inside a compute pass, buffer copies between passes. */
@@ -196,7 +196,7 @@ function compileGpu(jaxpr: Jaxpr, gpu: Webgpu): GpuProgram {
     if (s.kind === "kernel") kernelDispatches(s.kernel, slot, gpu.maxWorkgroups).forEach(push);
     else if (s.kind === "matmul") {
       push(matmulDispatch(s, slot, gpu.maxWorkgroups));
-      if (s.epilogue) kernelDispatches(s.epilogue.kernel, slot, gpu.maxWorkgroups).forEach(push);
+      if (s.epilogue && !fusesEpilogue(s)) kernelDispatches(s.epilogue.kernel, slot, gpu.maxWorkgroups).forEach(push);
     } else {
       const si = scratchItem.get(i);
       lowering(s).lower(s, {

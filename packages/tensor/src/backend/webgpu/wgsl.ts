@@ -432,8 +432,28 @@ export function matmulDispatch(m: MatmulStep, slot: SlotOf, maxWorkgroups: numbe
   );
   for (let r = 0; r < TM; r++) lines.push(`    acc${r} = fma(vec4f(bitcast<f32>(F[aBase + ${aAt(`i${r}`, "kk")}])), bv, acc${r});`);
   lines.push("  }");
+  const ep = fusesEpilogue(m) ? m.epilogue! : undefined;
+  const batchShape = m.out.aval.shape.slice(0, -2);
+  const batchStrides = stridesOf(batchShape);
   for (let r = 0; r < TM; r++)
-    for (let c = 0; c < TN; c++)
-      lines.push(`  if (bi * ${TM}u + ${r}u < ${M}u && bj * ${TN}u + ${c}u < ${N}u) { F[cBase + i${r} * ${N}u + j${c}] = bitcast<u32>(acc${r}[${c}]); }`);
+    for (let c = 0; c < TN; c++) {
+      lines.push(`  if (bi * ${TM}u + ${r}u < ${M}u && bj * ${TN}u + ${c}u < ${N}u) {`);
+      lines.push(`    let cv = acc${r}[${c}];`);
+      lines.push(`    F[cBase + i${r} * ${N}u + j${c}] = bitcast<u32>(cv);`);
+      if (ep) {
+        // The epilogue at C's element (bt…, i, j), reading the fresh value for its C leaf.
+        const coord = (d: number): string =>
+          d === batchShape.length ? `i${r}` : d === batchShape.length + 1 ? `j${c}` : `((bt / ${batchStrides[d]}u) % ${batchShape[d]}u)`;
+        lines.push(nodeStatements(ep.kernel, slot, coord, { leaf: ep.leaf, value: "cv" }).replace(/^ {2}/gm, "    "));
+        const at = `bt * ${M * N}u + i${r} * ${N}u + j${c}`;
+        for (const o of ep.kernel.outputs) lines.push(`    ${storeWord(ep.kernel.nodes[o.node]!.dtype, `${slot(o.v)}u + ${at}`, `n${o.node}`)}`);
+      }
+      lines.push("  }");
+    }
   return shader(m.batch * rowBlocks * colBlocks, maxWorkgroups, lines.join("\n"));
+}
+
+/** True when a matmul's elementwise epilogue runs inside the matmul kernel (epilogues with reductions run after it). */
+export function fusesEpilogue(m: MatmulStep): boolean {
+  return m.epilogue !== undefined && m.epilogue.kernel.reduces.length === 0;
 }
