@@ -1,6 +1,6 @@
 // The WebGPU runtime: one submit per jitted call, buffer pooling and disposal, default-backend switching, adapter refusal.
 import { afterAll, describe, expect, it } from "vitest";
-import { type Array, GpuArray, deviceGet, devicePut, getBackend, initWebgpu, jit, np, random, setBackend } from "../src/index.ts";
+import { type Array, GpuArray, deviceGet, devicePut, getBackend, grad, initWebgpu, jit, np, random, setBackend, vmap } from "../src/index.ts";
 import { webgpu } from "../src/backend/webgpu/device.ts";
 import { gpuProgram } from "../src/backend/webgpu/program.ts";
 import { expectClose } from "./helpers.ts";
@@ -63,6 +63,17 @@ describe.skipIf(!ready)("webgpu runtime", () => {
     const f = jit(layer, { backend: "webgpu" });
     expect(gpuProgram(f.lower(x, w, b).jaxpr).dispatches).toBe(1);
     expectClose(await deviceGet(f(x, w, b)), layer(x, w, b), 1e-5, 1e-5);
+  });
+
+  it("eager grad and vmap over GPU arrays stay on the GPU and equal the CPU", async () => {
+    const loss = (w: Array, x: Array) => np.mean(np.square(np.tanh(np.matmul(x, w))));
+    const w = random.normal(random.key(11), [4, 3]);
+    const x = random.normal(random.key(12), [6, 4]);
+    const g = grad(loss)(devicePut(w, "webgpu"), devicePut(x, "webgpu"));
+    expect(g).toBeInstanceOf(GpuArray);
+    expectClose(await deviceGet(g), grad(loss)(w, x), 1e-5, 1e-4);
+    const perRow = vmap((r: Array) => np.sum(np.exp(r)), { inAxes: 0 });
+    expectClose(await deviceGet(perRow(devicePut(x, "webgpu"))), perRow(x), 1e-5, 1e-5);
   });
 
   it("disposed arrays return their buffer to the pool and refuse further use", async () => {
