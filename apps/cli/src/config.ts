@@ -4,7 +4,7 @@ import * as E from "fp-ts/lib/Either.js";
 import * as A from "fp-ts/lib/Array.js";
 import { sequenceS } from "fp-ts/lib/Apply.js";
 import { pipe } from "fp-ts/lib/function.js";
-import type { Algorithm, AlgorithmConfig, ConfigValue, Suite } from "@drift/algos";
+import { type Algorithm, type AlgorithmConfig, type ConfigValue, LOOP_CHOICES, type Suite } from "@drift/algos";
 import { closest } from "./closest.ts";
 import { type Source, type Validated, type ValueType, V, fail } from "./errors.ts";
 
@@ -19,7 +19,7 @@ export interface ConfigSchema {
 
 /** The schema of `algo` under `suite`. */
 export function schemaOf(algo: Algorithm, suite: Suite): ConfigSchema {
-  return { defaults: algo.defaults[suite], choices: (algo.choices ?? {}) as Record<string, readonly string[]> };
+  return { defaults: algo.defaults[suite], choices: { ...LOOP_CHOICES, ...(algo.choices as Record<string, readonly string[]> | undefined) } };
 }
 
 /** The type of a config value. */

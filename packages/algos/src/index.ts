@@ -6,7 +6,7 @@ export { qEnsemble, reduceEnsemble, categoricalValue, toActionBox, fromActionBox
 export type { QEnsemble, QEnsembleOptions, EnsembleReduction, ActionBox } from "./common/critics.ts";
 export { makeTrain } from "./train/off-policy.ts";
 export type { OffPolicyOptions, Progress, TrainCallbacks, TrainResult } from "./train/off-policy.ts";
-export { OFF_POLICY_DEFAULTS } from "./train/loop-config.ts";
+export { LOOP_CHOICES, OFF_POLICY_DEFAULTS } from "./train/loop-config.ts";
 export type { LoopConfig } from "./train/loop-config.ts";
 export * as sacFamily from "./sac/index.ts";
 import { registerAlgorithm } from "./taxonomy.ts";

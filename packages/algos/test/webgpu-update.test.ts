@@ -2,7 +2,10 @@
 import { describe, expect, it } from "vitest";
 import { type Array, deviceGet, initWebgpu, jit, np, random, tree } from "@drift/tensor";
 import { Box } from "@drift/envs";
-import { getAlgorithm } from "../src/index.ts";
+import { getAlgorithm, makeTrain } from "../src/index.ts";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 const ready = await initWebgpu({ allowFallback: true }).then(
   () => true,
@@ -55,4 +58,24 @@ describe.skipIf(!ready)("algorithm updates on WebGPU equal the CPU", () => {
       expect(maxRelDiff(gpuAgent, cpuAgent)).toBeLessThan(1e-4);
     }, 120_000);
   }
+});
+
+describe.skipIf(!ready)("the off-policy loop with backend webgpu", () => {
+  it("logs the same losses as on the CPU over its first updates, checkpoints GPU state and resumes from it", async () => {
+    const algo = getAlgorithm("sac");
+    const config = { ...algo.defaults.gym, hidden: [16, 16], learningStarts: 200, batchSize: 32, bufferSize: 1000, evalEvery: 0 };
+    const logs: Record<string, Record<string, number>> = {};
+    for (const backend of ["cpu", "webgpu"]) {
+      const { train } = makeTrain(algo, { ...config, backend }, { env: "Pendulum-v1", totalSteps: 210, logEvery: 210 }, { onLog: (_s, m) => void (logs[backend] = { ...logs[backend], ...m }) });
+      await train(random.key(3));
+    }
+    for (const name of ["losses/qf_loss", "losses/actor_loss", "losses/alpha"])
+      expect(Math.abs(logs.webgpu![name]! - logs.cpu![name]!)).toBeLessThan(1e-3 * Math.max(1, Math.abs(logs.cpu![name]!)));
+    const prefix = join(mkdtempSync(join(tmpdir(), "drift-webgpu-")), "ck");
+    const gpu = { ...config, backend: "webgpu" };
+    await makeTrain(algo, gpu, { env: "Pendulum-v1", totalSteps: 205, checkpointPrefix: prefix }).train(random.key(3));
+    const resumed = await makeTrain(algo, gpu, { env: "Pendulum-v1", totalSteps: 215, checkpointPrefix: prefix }).train(random.key(3));
+    expect(resumed.step).toBe(215);
+    expect(tree.leaves(resumed.agent).every((x) => x.toConcrete() !== null)).toBe(true);
+  }, 300_000);
 });

@@ -13,7 +13,12 @@ export interface LoopConfig {
   /** Evaluate every N steps (0 = never). */
   evalEvery: number;
   evalEpisodes: number;
+  /** Where the agent's parameters live and its jitted update runs: "cpu" (wasm) or "webgpu". Envs and the replay buffer stay on the CPU. */
+  backend: string;
 }
+
+/** Valid values of the loop's string settings. */
+export const LOOP_CHOICES: Readonly<Record<string, readonly string[]>> = { backend: ["cpu", "webgpu"] };
 
 /** Defaults in the spirit of CleanRL / SB3 for Gym control tasks. */
 export const OFF_POLICY_DEFAULTS: LoopConfig = {
@@ -24,4 +29,5 @@ export const OFF_POLICY_DEFAULTS: LoopConfig = {
   numEnvs: 1,
   evalEvery: 10_000,
   evalEpisodes: 10,
+  backend: "cpu",
 };

@@ -1,10 +1,10 @@
 // The standard off-policy loop (random frames, warm-up, updates per step, evaluation, logging, checkpoints, resume).
 import { existsSync } from "node:fs";
-import { type Array, DriftError, jit, np, random, tree, vmap } from "@drift/tensor";
+import { type Array, DriftError, deviceGet, devicePut, initWebgpu, jit, np, random, tree, vmap, webgpuInfo } from "@drift/tensor";
 import { Box, type Env, autoReset, episodeStatistics, makeEnv, prepareEnv, vectorEnv } from "@drift/envs";
 import { METRICS, checkpointFiles, evaluate, loadCheckpoint, replay, saveCheckpoint } from "@drift/rl";
 import type { Algorithm } from "../taxonomy.ts";
-import type { LoopConfig } from "./loop-config.ts";
+import { LOOP_CHOICES, type LoopConfig } from "./loop-config.ts";
 import type { Batch, Metrics } from "../agent.ts";
 
 /** Run options of the off-policy loop; the loop's hyperparameters come from the algorithm config (`LoopConfig`). */
@@ -73,6 +73,7 @@ function checkCounts(c: LoopConfig, o: OffPolicyOptions): void {
   for (const [k, v] of positive) if (!Number.isInteger(v) || v <= 0) throw new DriftError("makeTrain", `${k} must be a positive integer; got ${v}`);
   for (const [k, v] of [["learningStarts", c.learningStarts], ["evalEvery", c.evalEvery], ["evalEpisodes", c.evalEpisodes]] as const)
     if (!Number.isInteger(v) || v < 0) throw new DriftError("makeTrain", `${k} must be a non-negative integer; got ${v}`);
+  if (!LOOP_CHOICES.backend!.includes(c.backend)) throw new DriftError("makeTrain", `backend must be one of ${LOOP_CHOICES.backend!.join(", ")}; got ${JSON.stringify(c.backend)}`);
 }
 
 /**
@@ -95,9 +96,17 @@ export function makeTrain<C extends LoopConfig>(algo: Algorithm<C>, config: C, o
     if (!(obsSpace instanceof Box) || !(actSpace instanceof Box))
       throw new DriftError("makeTrain", `${opts.env}: off-policy algorithms need Box observation and action spaces`);
     const agentFns = algo.agent;
-    const update = jit((agent: unknown, batch: Batch, k: Array) => agentFns.update(agent, batch, k));
-    const act = jit((agent: unknown, obs: Array, k: Array) => agentFns.sampleActions(agent, obs, k, { deterministic: false }));
-    const actEval = jit((agent: unknown, obs: Array, k: Array) => np.squeeze(agentFns.sampleActions(agent, np.expandDims(obs, 0), k, { deterministic: true }), 0));
+    // On webgpu the agent (parameters, optimizer states) stays on the GPU; batches are uploaded per update, actions
+    // and metric sums read back when needed. The same jitted programs serve both backends.
+    const backend = config.backend as "cpu" | "webgpu";
+    // An adapter initialised earlier is used as it is (a software one only if the caller allowed it then).
+    if (backend === "webgpu" && !webgpuInfo()) await initWebgpu();
+    const update = jit((agent: unknown, batch: Batch, k: Array) => agentFns.update(agent, batch, k), { backend });
+    const act = jit((agent: unknown, obs: Array, k: Array) => agentFns.sampleActions(agent, obs, k, { deterministic: false }), { backend });
+    const addMetrics = jit((sums: Metrics, metrics: Metrics) => tree.map((a: Array, b: Array) => np.add(a, b), sums, metrics), { backend });
+    const actEval = jit((agent: unknown, obs: Array, k: Array) => np.squeeze(agentFns.sampleActions(agent, np.expandDims(obs, 0), k, { deterministic: true }), 0), {
+      backend: "cpu",
+    });
     const addToBuffer = jit((b: replay.ReplayState<Transition>, t: Transition) => replay.add(b, t), { donateArgnums: 0 });
     const sample = jit((b: replay.ReplayState<Transition>, k: Array) => replay.sample(b, k, batchSize), {});
     const randomActions = jit(vmap((k: Array) => actSpace.sample(k)));
@@ -110,6 +119,7 @@ export function makeTrain<C extends LoopConfig>(algo: Algorithm<C>, config: C, o
     if (resumed) {
       s = resumed.state as unknown as LoopState;
       step = resumed.step;
+      if (backend === "webgpu") s = { ...s, agent: devicePut(s.agent, "webgpu") };
     } else {
       const [kAgent, kEnv, kLoop] = [0, 1, 2].map((i) => random.foldIn(key, i));
       const agent = agentFns.create(kAgent!, obsSpace, actSpace, config);
@@ -121,19 +131,19 @@ export function makeTrain<C extends LoopConfig>(algo: Algorithm<C>, config: C, o
         nextObs: np.zeros(obsSpace.shape, { dtype: "float32" }),
         terminated: np.zeros([], { dtype: "bool" }),
       };
-      s = { agent, buffer: replay.init(bufferSize, example), envState: r.state, obs: r.obs.astype("float32"), key: kLoop! };
+      s = { agent: backend === "webgpu" ? devicePut(agent, "webgpu") : agent, buffer: replay.init(bufferSize, example), envState: r.state, obs: r.obs.astype("float32"), key: kLoop! };
     }
 
     const episodes: TrainResult["episodes"] = [];
     const evals: TrainResult["evals"] = [];
-    const sums = new Map<string, { total: number; n: number }>();
+    let sums: { total: Metrics; n: number } | null = null;
     const start = performance.now();
     const startStep = step;
     let lastReturn: number | null = null;
     let stopped = false;
 
     const save = async () => {
-      if (opts.checkpointPrefix) await saveCheckpoint(opts.checkpointPrefix, { step, state: s as unknown as Record<string, unknown> });
+      if (opts.checkpointPrefix) await saveCheckpoint(opts.checkpointPrefix, { step, state: (await deviceGet(s)) as unknown as Record<string, unknown> });
     };
 
     while (step < opts.totalSteps) {
@@ -144,7 +154,7 @@ export function makeTrain<C extends LoopConfig>(algo: Algorithm<C>, config: C, o
       }
       const keys = random.split(s.key, 4);
       const [kAct, kStep, kUpd, kNext] = [0, 1, 2, 3].map((i) => np.reshape(np.slice(keys, [i, i + 1]), [2]));
-      const action = step < learningStarts ? randomActions(random.split(kAct!, numEnvs)) : act(s.agent, s.obs, kAct!);
+      const action = step < learningStarts ? randomActions(random.split(kAct!, numEnvs)) : await deviceGet(act(s.agent, s.obs, kAct!));
       const out = envStep(kStep!, s.envState, action);
       const done = np.logicalOr(out.terminated, out.truncated);
       const info = out.info as Record<string, any>;
@@ -178,18 +188,20 @@ export function makeTrain<C extends LoopConfig>(algo: Algorithm<C>, config: C, o
           k = random.foldIn(k, 2);
           const [agent, metrics] = update(s.agent, sample(s.buffer, kS), kU);
           s = { ...s, agent };
-          accumulate(sums, metrics);
+          sums = sums ? { total: addMetrics(sums.total, metrics), n: sums.n + 1 } : { total: metrics, n: 1 };
         }
       }
-      if (step % logEvery < numEnvs && sums.size) {
+      if (step % logEvery < numEnvs && sums) {
         const avg: Record<string, number> = {};
-        for (const [name, { total, n }] of sums) avg[name] = total / n;
+        const { total, n } = sums;
+        for (const [name, v] of Object.entries(await deviceGet(total))) avg[name] = v.item() / n;
         avg[METRICS.sps] = (step - startStep) / ((performance.now() - start) / 1000);
         callbacks.onLog?.(step, avg);
-        sums.clear();
+        sums = null;
       }
       if (evalEvery && step % evalEvery < numEnvs) {
-        const res = evaluate(makeEnv(opts.env).env as Env, params, (k: Array, o: Array) => actEval(s.agent, o.astype("float32"), k), random.foldIn(s.key, 7), {
+        const evalAgent = await deviceGet(s.agent);
+        const res = evaluate(makeEnv(opts.env).env as Env, params, (k: Array, o: Array) => actEval(evalAgent, o.astype("float32"), k), random.foldIn(s.key, 7), {
           episodes: evalEpisodes,
           deterministic: true,
           jit: false,
@@ -202,18 +214,9 @@ export function makeTrain<C extends LoopConfig>(algo: Algorithm<C>, config: C, o
       callbacks.onProgress?.({ step, totalSteps: opts.totalSteps, sps: (step - startStep) / ((performance.now() - start) / 1000), episodicReturn: lastReturn });
     }
     if (!stopped && opts.checkpointPrefix) await save();
-    return { agent: s.agent, step, episodes, evals, stopped };
+    return { agent: await deviceGet(s.agent), step, episodes, evals, stopped };
   };
   return { train };
-}
-
-function accumulate(sums: Map<string, { total: number; n: number }>, metrics: Metrics): void {
-  for (const [name, v] of Object.entries(metrics)) {
-    const e = sums.get(name) ?? { total: 0, n: 0 };
-    e.total += v.item();
-    e.n += 1;
-    sums.set(name, e);
-  }
 }
 
 async function tryResume(prefix: string): Promise<{ step: number; state: Record<string, unknown> } | null> {
