@@ -17,7 +17,7 @@ export interface WebgpuInfo {
 
 /** Options of `initWebgpu`. */
 export interface WebgpuInitOptions {
-  /** Use a software (fallback) adapter; without it such an adapter is refused in favour of the CPU backend. */
+  /** Use a software (fallback) adapter; without it such an adapter is refused in favour of the CPU backend (default: the DRIFT_WEBGPU_ALLOW_FALLBACK=1 environment variable). */
   allowFallback?: boolean;
   /** Power preference passed to `requestAdapter`. */
   powerPreference?: GPUPowerPreference;
@@ -96,6 +96,9 @@ const NO_ADAPTER_HELP =
  * calls; the error says which adapter was found and why it was not used.
  */
 export async function initWebgpu(opts: WebgpuInitOptions = {}): Promise<Webgpu> {
+  // DRIFT_WEBGPU_ALLOW_FALLBACK=1 allows a software adapter process-wide (for tools that do not pass options, e.g. the CLI).
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  opts = { ...opts, allowFallback: opts.allowFallback ?? env?.DRIFT_WEBGPU_ALLOW_FALLBACK === "1" };
   if (current) {
     if (current.info.isFallbackAdapter && !opts.allowFallback) throw fallbackRefused(current.info);
     return current;
@@ -140,7 +143,7 @@ export async function initWebgpu(opts: WebgpuInitOptions = {}): Promise<Webgpu> 
 function fallbackRefused(info: WebgpuInfo): DriftError {
   return new DriftError(
     "initWebgpu",
-    `found only the software adapter "${describeAdapter(info)}" (isFallbackAdapter): it is slower than the CPU backend, so it is not used; pass {allowFallback: true} to use it anyway (tests do)`,
+    `found only the software adapter "${describeAdapter(info)}" (isFallbackAdapter): it is slower than the CPU backend, so it is not used; pass {allowFallback: true} (or set DRIFT_WEBGPU_ALLOW_FALLBACK=1) to use it anyway`,
   );
 }
 
