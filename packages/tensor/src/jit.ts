@@ -12,7 +12,7 @@ export interface JitOptions {
   staticArgnums?: number | readonly number[];
   /** Keys of a trailing plain-object argument treated as compile-time constants. */
   staticArgnames?: readonly string[];
-  /** Arguments whose buffers the program may reuse for its outputs (validated now; used by compiled backends). */
+  /** Arguments whose buffers the program may reuse for its outputs (CPU: updated in place; WebGPU: freed after the call). */
   donateArgnums?: number | readonly number[];
   /** Most signatures kept in the cache before the least recently used one is dropped (default 64). */
   cacheSize?: number;
@@ -151,7 +151,11 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
     if (onDevice) {
       if (!device || device.name !== opts.backend && opts.backend !== undefined)
         throw new DriftError(op, `backend "${opts.backend}" is not initialised: call \`await setBackend("${opts.backend}")\` (or initWebgpu) first`);
-      return unflatten(entry.outTree, device.runJaxpr(entry.program.jaxpr, inputs));
+      // Donated device arrays free their buffers once the call is queued (unless also passed in a kept position).
+      const keptArrays = new Set(leaves.filter((_, i) => !donatedLeaves.has(i)));
+      const nConsts = entry.program.consts.length;
+      const donated = new Set([...donatedLeaves].filter((i) => !keptArrays.has(leaves[i]!)).map((i) => nConsts + i));
+      return unflatten(entry.outTree, device.runJaxpr(entry.program.jaxpr, inputs, donated));
     }
     const onGpu = inputs.find((x) => x instanceof DeviceArray) as DeviceArray | undefined;
     if (onGpu) throw new DriftError(op, `backend "cpu" was asked for, but an input ${onGpu.aval} lives on ${onGpu.device}: bring it back with \`await deviceGet(x)\` first`);

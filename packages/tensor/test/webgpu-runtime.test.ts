@@ -76,6 +76,19 @@ describe.skipIf(!ready)("webgpu runtime", () => {
     expectClose(await deviceGet(perRow(devicePut(x, "webgpu"))), perRow(x), 1e-5, 1e-5);
   });
 
+  it("donated GPU arguments are freed after the call; a kept duplicate is not", async () => {
+    const step = jit((p: Array, g: Array) => np.sub(p, np.mul(g, 0.5)), { backend: "webgpu", donateArgnums: 0 });
+    const p = devicePut(np.arange(8).astype("float32"), "webgpu") as GpuArray;
+    const g = devicePut(np.ones([8]), "webgpu") as GpuArray;
+    const next = step(p, g);
+    expect(() => p.buffer).toThrow(/disposed/);
+    expect(g.buffer).toBeDefined();
+    expect([...(await next.data())]).toEqual([-0.5, 0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5]);
+    const twice = jit((a: Array, b: Array) => np.add(a, b), { backend: "webgpu", donateArgnums: 0 });
+    expect([...(await twice(next, next).data())]).toEqual([-1, 1, 3, 5, 7, 9, 11, 13]);
+    expect((next as GpuArray).buffer).toBeDefined();
+  });
+
   it("disposed arrays return their buffer to the pool and refuse further use", async () => {
     const gpu = webgpu();
     const a = devicePut(np.arange(100).astype("float32"), "webgpu") as GpuArray;

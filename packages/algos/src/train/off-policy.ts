@@ -101,9 +101,14 @@ export function makeTrain<C extends LoopConfig>(algo: Algorithm<C>, config: C, o
     const backend = config.backend as "cpu" | "webgpu";
     // An adapter initialised earlier is used as it is (a software one only if the caller allowed it then).
     if (backend === "webgpu" && !webgpuInfo()) await initWebgpu();
-    const update = jit((agent: unknown, batch: Batch, k: Array) => agentFns.update(agent, batch, k), { backend });
+    // The agent is donated: updated in place on the CPU, its old buffers freed on the GPU. Metric sums are donated on
+    // the GPU only (on the CPU a metric may share its buffer with a state leaf that the update passed through).
+    const update = jit((agent: unknown, batch: Batch, k: Array) => agentFns.update(agent, batch, k), { backend, donateArgnums: 0 });
     const act = jit((agent: unknown, obs: Array, k: Array) => agentFns.sampleActions(agent, obs, k, { deterministic: false }), { backend });
-    const addMetrics = jit((sums: Metrics, metrics: Metrics) => tree.map((a: Array, b: Array) => np.add(a, b), sums, metrics), { backend });
+    const addMetrics = jit((sums: Metrics, metrics: Metrics) => tree.map((a: Array, b: Array) => np.add(a, b), sums, metrics), {
+      backend,
+      donateArgnums: backend === "webgpu" ? 0 : [],
+    });
     const actEval = jit((agent: unknown, obs: Array, k: Array) => np.squeeze(agentFns.sampleActions(agent, np.expandDims(obs, 0), k, { deterministic: true }), 0), {
       backend: "cpu",
     });
@@ -154,7 +159,7 @@ export function makeTrain<C extends LoopConfig>(algo: Algorithm<C>, config: C, o
       }
       const keys = random.split(s.key, 4);
       const [kAct, kStep, kUpd, kNext] = [0, 1, 2, 3].map((i) => np.reshape(np.slice(keys, [i, i + 1]), [2]));
-      const action = step < learningStarts ? randomActions(random.split(kAct!, numEnvs)) : await deviceGet(act(s.agent, s.obs, kAct!));
+      const action = step < learningStarts ? randomActions(random.split(kAct!, numEnvs)) : await readAndFree(act(s.agent, s.obs, kAct!));
       const out = envStep(kStep!, s.envState, action);
       const done = np.logicalOr(out.terminated, out.truncated);
       const info = out.info as Record<string, any>;
@@ -217,6 +222,13 @@ export function makeTrain<C extends LoopConfig>(algo: Algorithm<C>, config: C, o
     return { agent: await deviceGet(s.agent), step, episodes, evals, stopped };
   };
   return { train };
+}
+
+/** A CPU copy of `x`; a GPU original is freed at once (the loop reads each action once). */
+async function readAndFree(x: Array): Promise<Array> {
+  const cpu = await deviceGet(x);
+  if (cpu !== x) x.dispose();
+  return cpu;
 }
 
 async function tryResume(prefix: string): Promise<{ step: number; state: Record<string, unknown> } | null> {

@@ -274,8 +274,8 @@ export interface DeviceBackend {
   claims(inputs: readonly Tensor[]): boolean;
   /** Evaluates `prim` on its device; CPU inputs are uploaded. */
   evalPrimitive(prim: Primitive, inputs: readonly Tensor[], params: any): Tensor[];
-  /** Runs a jitted program (consts first, then arguments) on its device. */
-  runJaxpr(jaxpr: Jaxpr, inputs: readonly Tensor[]): Tensor[];
+  /** Runs a jitted program (consts first, then arguments) on its device; `donated` input positions may be freed. */
+  runJaxpr(jaxpr: Jaxpr, inputs: readonly Tensor[], donated?: ReadonlySet<number>): Tensor[];
 }
 
 let deviceBackend: DeviceBackend | null = null;

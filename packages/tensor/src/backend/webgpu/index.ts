@@ -47,7 +47,7 @@ const webgpuBackend = {
   name: "webgpu",
   claims: (inputs: readonly Tensor[]): boolean => defaultBackend === "webgpu" || inputs.some((x) => x instanceof GpuArray),
   evalPrimitive: (prim: Primitive, inputs: readonly Tensor[], params: unknown): Tensor[] => gpuProgram(eagerJaxpr(prim, inputs, params)).run(inputs),
-  runJaxpr: (jaxpr: Jaxpr, inputs: readonly Tensor[]): Tensor[] => gpuProgram(jaxpr).run(inputs),
+  runJaxpr: (jaxpr: Jaxpr, inputs: readonly Tensor[], donated?: ReadonlySet<number>): Tensor[] => gpuProgram(jaxpr).run(inputs, donated),
 };
 
 /**

@@ -98,8 +98,11 @@ export class GpuProgram {
       }
     }
   }
-  /** Runs on `inputs` (CPU arrays are uploaded) with one submit; outputs stay on the GPU. */
-  run(inputs: readonly Tensor[]): GpuArray[] {
+  /**
+   * Runs on `inputs` (CPU arrays are uploaded) with one submit; outputs stay on the GPU. GPU inputs at `donated`
+   * positions are disposed once the call is queued (later commands run after it, so their buffers can be reused).
+   */
+  run(inputs: readonly Tensor[], donated?: ReadonlySet<number>): GpuArray[] {
     const rec = new Recorder(this.gpu);
     const frame = this.frameBuffer();
     inputs.forEach((x, i) => {
@@ -117,6 +120,10 @@ export class GpuProgram {
       return new GpuArray(a.aval, buffer, this.gpu);
     });
     rec.submit();
+    for (const i of donated ?? []) {
+      const x = inputs[i];
+      if (x instanceof GpuArray) x.dispose();
+    }
     return outs;
   }
 }
