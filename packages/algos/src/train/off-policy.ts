@@ -193,7 +193,10 @@ export function makeTrain<C extends LoopConfig>(algo: Algorithm<C>, config: C, o
           k = random.foldIn(k, 2);
           const [agent, metrics] = update(s.agent, sample(s.buffer, kS), kU);
           s = { ...s, agent };
-          sums = sums ? { total: addMetrics(sums.total, metrics), n: sums.n + 1 } : { total: metrics, n: 1 };
+          if (sums) {
+            sums = { total: addMetrics(sums.total, metrics), n: sums.n + 1 };
+            for (const m of Object.values(metrics)) m.dispose();
+          } else sums = { total: metrics, n: 1 };
         }
       }
       if (step % logEvery < numEnvs && sums) {
