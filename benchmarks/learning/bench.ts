@@ -282,7 +282,7 @@ async function report(opts: Options): Promise<void> {
       if (suite.histogram && actionsEval.length) {
         const svg = histogramSvg(actionsEval, -1, 1, 40, {
           title: `${algo} on ${suite.env}: actions of the final policy`,
-          subtitle: `${row.seedsDone.length} seeds × 20 episodes, evaluation mode; dashed: the optimal turns ±45° (u = ±0.5)`,
+          subtitle: `${row.seedsDone.length} seed${row.seedsDone.length === 1 ? "" : "s"} × 20 episodes, evaluation mode; dashed: the optimal turns ±45° (u = ±0.5)`,
           xLabel: "action u (turn = 90°·u)",
           yLabel: "share of actions",
           marks: [-0.5, 0.5],
