@@ -58,6 +58,13 @@ describe("vectorEnv", () => {
     viaVmap.forEach((v, t) => expectSameTree(viaLoop[t], v));
   });
 
+  it("with one copy, the JS loop path (reshapes instead of slice/stack) equals the vmap path", () => {
+    const viaVmap = runVector(vectorEnv(single, 1), 6);
+    const viaLoop = runVector(vectorEnv(episodeStatistics(autoReset(timeLimit(opaque(pendulum()), 4))), 1), 6);
+    viaVmap.forEach((v, t) => expectSameTree(viaLoop[t], v));
+    expect(viaLoop[5]!.obs.shape).toEqual([1, 3]);
+  });
+
   it("jit(step) equals eager stepping bitwise", () => {
     const venv = vectorEnv(single, N);
     const p = venv.defaultParams;

@@ -41,7 +41,10 @@ export function vectorEnv<S, P>(env: Env<S, P>, numEnvs: number, opts: VectorEnv
   const paramsAt = (params: P, i: number): P => (batched ? treeIndex(params, i) : params);
   const vReset = vmap((k: Array, p: P) => env.reset(k, p), { inAxes: [0, pAxis] });
   const vStep = vmap((k: Array, s: S, a: Array, p: P) => env.step(k, s, a, p), { inAxes: [0, 0, 0, pAxis] });
-  const loop = <R>(f: (i: number) => R): R => treeStack(globalThis.Array.from({ length: numEnvs }, (_, i) => f(i)));
+  // One copy (the common off-policy setting) adds and drops the leading axis by reshapes, which share the data.
+  const loop = <R>(f: (i: number) => R): R =>
+    numEnvs === 1 ? tree.map((x) => np.reshape(x, [1, ...x.shape]), f(0)) : treeStack(globalThis.Array.from({ length: numEnvs }, (_, i) => f(i)));
+  const copyOf = <T>(t: T, i: number): T => (numEnvs === 1 ? tree.map((x) => np.reshape(x, x.shape.slice(1)), t) : treeIndex(t, i));
   const stackSpaces = (spaces: Space[]): Space => {
     const [s0] = spaces;
     if (!batched || !(s0 instanceof Box)) return batchSpace(s0!, numEnvs);
@@ -60,18 +63,16 @@ export function vectorEnv<S, P>(env: Env<S, P>, numEnvs: number, opts: VectorEnv
     checkParams: (params) => void perCopy(params, (p) => env.checkParams(p)),
     close: () => env.close?.(),
     reset(key, params): ResetResult<S> {
-      const keys = random.split(key, numEnvs);
-      if (env.traceable) return vReset(keys, params);
+      if (env.traceable) return vReset(random.split(key, numEnvs), params);
       const ks = splitKeys(key, numEnvs);
       return loop((i) => env.reset(ks[i]!, paramsAt(params, i)));
     },
     step(key, state, action, params): StepResult<S> {
       if (action.ndim < 1 || action.shape[0] !== numEnvs)
         throw new DriftError(env.id, `vector env expects actions with a leading axis of ${numEnvs}; got shape [${action.shape.join(",")}]`);
-      const keys = random.split(key, numEnvs);
-      if (env.traceable) return vStep(keys, state, action, params);
+      if (env.traceable) return vStep(random.split(key, numEnvs), state, action, params);
       const ks = splitKeys(key, numEnvs);
-      return loop((i) => env.step(ks[i]!, treeIndex(state, i), treeIndex(action, i), paramsAt(params, i)));
+      return loop((i) => env.step(ks[i]!, copyOf(state, i), copyOf(action, i), paramsAt(params, i)));
     },
   };
 }
