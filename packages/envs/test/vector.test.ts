@@ -30,7 +30,8 @@ function runVector(venv: Env, steps: number, stepFn = venv.step) {
   let state = r0.state;
   const outs = [r0];
   for (let t = 0; t < steps; t++) {
-    const out = stepFn(random.foldIn(key, t), state, actionsAt(t), p);
+    const n = (venv as { numEnvs?: number }).numEnvs ?? N;
+    const out = stepFn(random.foldIn(key, t), state, np.slice(actionsAt(t), [0, n]), p);
     outs.push(out);
     state = out.state;
   }
