@@ -30,16 +30,18 @@ function paramsKey(params: unknown): string {
   });
 }
 
-/** One-equation programs of eager ops, by primitive, params and input avals. */
+/** One-equation programs of eager ops, by primitive, params and input avals (least recently used dropped first). */
 const eagerPrograms = new Map<string, Jaxpr>();
+/** Eager programs kept; each holds a frame buffer on the GPU until it is dropped and collected. */
+const EAGER_CACHE_SIZE = 512;
 
 function eagerJaxpr(prim: Primitive, inputs: readonly Tensor[], params: unknown): Jaxpr {
   const key = `${prim.name}|${paramsKey(params)}|${inputs.map((x) => `${x.aval}${x.weakType ? "w" : ""}`).join(",")}`;
   let j = eagerPrograms.get(key);
-  if (!j) {
-    j = traceFlat((...xs) => bind(prim, xs, params), inputs.map((x) => x.aval)).jaxpr;
-    eagerPrograms.set(key, j);
-  }
+  if (j) eagerPrograms.delete(key);
+  else j = traceFlat((...xs) => bind(prim, xs, params), inputs.map((x) => x.aval)).jaxpr;
+  eagerPrograms.set(key, j);
+  if (eagerPrograms.size > EAGER_CACHE_SIZE) eagerPrograms.delete(eagerPrograms.keys().next().value!);
   return j;
 }
 
