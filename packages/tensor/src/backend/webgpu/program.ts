@@ -20,12 +20,14 @@ export class Recorder {
   constructor(readonly gpu: Webgpu) {
     this.enc = gpu.device.createCommandEncoder();
   }
+  /** Records one dispatch (opening a compute pass if none is open). */
   dispatch(pipeline: GPUComputePipeline, group: GPUBindGroup, groups: readonly [number, number]): void {
     this.pass ??= this.enc.beginComputePass();
     this.pass.setPipeline(pipeline);
     this.pass.setBindGroup(0, group);
     this.pass.dispatchWorkgroups(groups[0], groups[1]);
   }
+  /** Records a copy of `words` 32-bit words between two different buffers (closing the open compute pass). */
   copy(src: GPUBuffer, srcWord: number, dst: GPUBuffer, dstWord: number, words: number): void {
     if (words === 0) return;
     this.endPass();
