@@ -26,7 +26,8 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const USAGE = `Usage: npm run bench -w @drift/bench-learning -- [options]
 
 Runs every selected (suite, algorithm, seed) one after another into runs/<suite>/<algo>/seed<N>-<steps>/, resuming
-unfinished runs from their checkpoints and skipping finished ones, then writes results.md, results.json and plots/.
+unfinished runs from their checkpoints and skipping finished ones, then writes results.md, results.json and plots/
+for every suite and algorithm at its own steps (with --steps the table is only printed).
 Ctrl-C saves a checkpoint of the current run and writes the report; run the same command again to continue.
 
   --suites a,b     ${SUITES.map((s) => s.name).join(", ")} (default: all)
@@ -238,14 +239,19 @@ async function writePng(svgPath: string, svg: string): Promise<void> {
   writeFileSync(svgPath.replace(/\.svg$/, ".png"), await svgToPng(svg));
 }
 
+/**
+ * Scores the runs on disk: every suite and algorithm at its own steps (results.md, results.json and plots/ are rewritten),
+ * or with `--steps` only the selected ones at those steps (the table is printed, nothing is written).
+ */
 async function report(opts: Options): Promise<void> {
   const rows: Row[] = [];
+  const write = opts.steps === null;
   const plotsDir = join(HERE, "plots");
   mkdirSync(plotsDir, { recursive: true });
-  for (const suite of opts.suites) {
+  for (const suite of write ? SUITES : opts.suites) {
     const steps = opts.steps ?? suite.steps;
     const bands: Band[] = [];
-    for (const algo of suite.algos.filter((a) => !opts.algos || opts.algos.includes(a))) {
+    for (const algo of suite.algos.filter((a) => write || !opts.algos || opts.algos.includes(a))) {
       const row: Row = { suite: suite.name, env: suite.env, algo, steps, seedsDone: [], pending: [], evalReturn: [], seconds: [], updatesPerSecond: [], overrides: suite.overrides[algo] ?? {} };
       const curves: { step: number; value: number }[][] = [];
       const actionsEval: number[] = [];
@@ -279,7 +285,7 @@ async function report(opts: Options): Promise<void> {
         return vs.length ? [{ step: s, mean: mean(vs), std: std(vs) }] : [];
       });
       bands.push({ label: `${algo} (${curves.length} seed${curves.length === 1 ? "" : "s"})`, points });
-      if (suite.histogram && actionsEval.length) {
+      if (write && suite.histogram && actionsEval.length) {
         const svg = histogramSvg(actionsEval, -1, 1, 40, {
           title: `${algo} on ${suite.env}: actions of the final policy`,
           subtitle: `${row.seedsDone.length} seed${row.seedsDone.length === 1 ? "" : "s"} × 20 episodes, evaluation mode; dashed: the optimal turns ±45° (u = ±0.5)`,
@@ -290,7 +296,7 @@ async function report(opts: Options): Promise<void> {
         await writePng(join(plotsDir, `${suite.name}-${algo}-actions.svg`), svg);
       }
     }
-    if (bands.some((b) => b.points.length))
+    if (write && bands.some((b) => b.points.length))
       await writePng(
         join(plotsDir, `${suite.name}-eval-return.svg`),
         bandsSvg(bands, { title: `${suite.env}: evaluation return`, subtitle: `mean ± std over seeds, ${steps} steps`, xLabel: "environment steps", yLabel: "evaluation return" }),
@@ -298,6 +304,7 @@ async function report(opts: Options): Promise<void> {
   }
   const lines = tableLines(rows);
   process.stdout.write("\n" + lines.join("\n") + "\n");
+  if (!write) return;
   writeJson(join(HERE, "results.json"), { generated: new Date().toISOString(), machine: machine(), rows });
   writeFileSync(join(HERE, "results.md"), resultsMarkdown(rows, lines));
 }
@@ -308,12 +315,15 @@ function machine(): string {
 }
 
 function tableLines(rows: readonly Row[]): string[] {
-  const out = ["| suite | algorithm | steps | seeds | final eval return | reward/step (eval) | −45° / +45° share (eval) | reward/step (sampled) | −45° / +45° share (sampled) | wall-clock per run | updates/s | not finished |", "|---|---|---|---|---|---|---|---|---|---|---|---|"];
+  const out = [
+    "| suite | algorithm | steps | seeds | final eval return | reward/step (eval) | −45° / +45° share (eval) | smallest mode share, any seed (eval) | reward/step (sampled) | −45° / +45° share (sampled) | wall-clock per run | updates/s | not finished |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+  ];
   for (const r of rows) {
     const a = r.actions;
     const shares = (s: Omit<ActionStats, "actions">[] | undefined) => (s?.length ? `${pm(s.map((x) => x.modeMinus), 2)} / ${pm(s.map((x) => x.modePlus), 2)}` : "–");
     out.push(
-      `| ${r.suite} | ${r.algo} | ${r.steps} | ${r.seedsDone.join(",") || "–"} | ${pm(r.evalReturn, 1)} | ${a ? pm(a.eval.map((x) => x.rewardPerStep), 3) : "–"} | ${shares(a?.eval)} | ${a ? pm(a.sampled.map((x) => x.rewardPerStep), 3) : "–"} | ${shares(a?.sampled)} | ${r.seconds.length ? `${(mean(r.seconds) / 60).toFixed(1)} min` : "–"} | ${r.updatesPerSecond.length ? mean(r.updatesPerSecond).toFixed(1) : "–"} | ${r.pending.join("; ") || "–"} |`,
+      `| ${r.suite} | ${r.algo} | ${r.steps} | ${r.seedsDone.join(",") || "–"} | ${pm(r.evalReturn, 1)} | ${a ? pm(a.eval.map((x) => x.rewardPerStep), 3) : "–"} | ${shares(a?.eval)} | ${a ? Math.min(...a.eval.flatMap((x) => [x.modeMinus, x.modePlus])).toFixed(2) : "–"} | ${a ? pm(a.sampled.map((x) => x.rewardPerStep), 3) : "–"} | ${shares(a?.sampled)} | ${r.seconds.length ? `${(mean(r.seconds) / 60).toFixed(1)} min` : "–"} | ${r.updatesPerSecond.length ? mean(r.updatesPerSecond).toFixed(1) : "–"} | ${r.pending.join("; ") || "–"} |`,
     );
   }
   return out;
