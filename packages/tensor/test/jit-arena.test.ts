@@ -149,6 +149,25 @@ describe("compiled programs and the arena", () => {
     // Threads need worker_threads (Node) and a shared arena; where they exist the big matmuls are split.
     if (arena.shared && typeof (globalThis as any).process?.getBuiltinModule === "function") expect(multi.kernels.threaded).toBeGreaterThan(0);
   });
+
+  it("packs transposed A once per call: batched, ragged-m TN products equal eager on one thread and split", () => {
+    // A stored [batch, k, m] with m = 30 (not a multiple of the 4-row panel), used as Aᵀ: the layout flag path.
+    const a = random.normal(random.key(23), [3, 200, 30], { dtype: "float32" });
+    const b = random.normal(random.key(24), [3, 200, 240], { dtype: "float32" });
+    const f = (a: Array, b: Array) => np.matmul(np.swapaxes(a, 1, 2), b);
+    const expected = f(a, b).toArray() as number[][][];
+    const jaxpr = jit(f).lower(a, b).jaxpr;
+    setKernelThreads(0);
+    const single = compileJaxpr(jaxpr);
+    setKernelThreads(1);
+    const multi = compileJaxpr(jaxpr);
+    setKernelThreads(0);
+    for (const program of [single, multi]) {
+      const got = program.run([a, b] as any)[0]!.toArray() as number[][][];
+      got.forEach((m, i) => m.forEach((row, r) => row.forEach((v, c) => expect(Math.abs(v - expected[i]![r]![c]!)).toBeLessThan(1e-4))));
+    }
+    if (arena.shared && typeof (globalThis as any).process?.getBuiltinModule === "function") expect(multi.kernels.threaded).toBe(1);
+  });
 });
 
 describe("Arena", () => {

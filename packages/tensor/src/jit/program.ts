@@ -7,7 +7,7 @@ import { ModuleBuilder, i32, relaxedSimdAvailable } from "../backend/wasm/emitte
 import { type ArenaViews, arena } from "../backend/wasm/arena.ts";
 import { type KernelPool, type ThreadSite, kernelPool } from "../backend/wasm/threads.ts";
 import { wasmApi } from "../backend/wasm/wasm-api.ts";
-import { emitGemm, gemmPanels, gemmScratchBytes, storeC } from "../backend/wasm/gemm.ts";
+import { emitGemm, emitPackA, gemmPackedABytes, gemmPanels, gemmScratchBytes, storeC } from "../backend/wasm/gemm.ts";
 import type { Kernel, MatmulStep, PrimStep, Schedule } from "./schedule.ts";
 import { type KernelAddresses, emitKernel, kernelEpilogue, kernelImports, kernelScratchBytes } from "./wasm-kernels.ts";
 import { type JsKernelFn, compileJsKernel } from "./js-kernels.ts";
@@ -62,6 +62,10 @@ type ExecStep =
       matmul?: MatmulStep;
       scratch: number;
       scratchBytes: number;
+      /** For a matmul: bytes of its transposed A packed once per call at the start of its scratch (shared by threads). */
+      packedBytes?: number;
+      /** For a matmul: scratch bytes per thread (a B panel), after the packed A; one slice per thread when threaded. */
+      sliceBytes?: number;
       /** For a matmul split across kernel threads: its exported name, index among the pool's functions and record. */
       threaded?: { name: string; index: number; site: ThreadSite };
     }
@@ -205,7 +209,11 @@ export function buildProgram(jaxpr: Jaxpr, sched: Schedule): CompiledProgram {
     if (s.kind === "kernel") {
       if (s.kernel.backend === "wasm") exec.push({ kind: "wasm", kernel: s.kernel, scratch: 0, scratchBytes: kernelScratchBytes(s.kernel) });
       else exec.push({ kind: "js", kernel: s.kernel, fn: compileJsKernel(s.kernel) });
-    } else if (s.kind === "matmul") exec.push({ kind: "wasm", matmul: s, scratch: 0, scratchBytes: gemmScratchBytes(s) });
+    } else if (s.kind === "matmul") {
+      const packedBytes = padded(gemmPackedABytes(s));
+      const sliceBytes = padded(gemmScratchBytes(s));
+      exec.push({ kind: "wasm", matmul: s, scratch: 0, scratchBytes: packedBytes + sliceBytes, packedBytes, sliceBytes });
+    }
     else {
       const mode = inPlace.get(s) ?? null;
       exec.push({ kind: "prim", step: s, inPlace: mode });
@@ -223,7 +231,7 @@ export function buildProgram(jaxpr: Jaxpr, sched: Schedule): CompiledProgram {
       const imports = m.epilogue ? kernelImports(m.epilogue.kernel) : [];
       if (m.batch * m.m * m.n * m.k < THREAD_MIN_MACS || gemmPanels(m.n) < 2 || imports.some((n) => mathImportSource(n) === null)) continue;
       e.threaded = { name: `t${threaded.length}`, index: threaded.length, site: { bad: 0, backoff: 0 } };
-      e.scratchBytes = padded(e.scratchBytes) * (pool.size + 1);
+      e.scratchBytes = e.packedBytes! + e.sliceBytes! * (pool.size + 1);
       threaded.push(e);
     }
   }
@@ -300,22 +308,29 @@ export function buildProgram(jaxpr: Jaxpr, sched: Schedule): CompiledProgram {
       const spec = { m: m.m, k: m.k, n: m.n, batch: m.batch, transA: m.transA, transB: m.transB, a: offsetOf(m.a), b: offsetOf(m.b) };
       const ep = m.epilogue;
       const fn = ep
-        ? emitGemm(mod, spec, 0, () => kernelEpilogue(ep.kernel, ep.leaf, addrs, imports))
-        : emitGemm(mod, spec, offsetOf(m.out), (cBase) => storeC(m.n, cBase));
-      mod.nameFunc(fn, `mm${i}_${m.batch}x${m.m}x${m.k}x${m.n}${m.transA ? "T" : "N"}${m.transB ? "T" : "N"}${ep ? `+${describe(ep.kernel)}` : ""}`);
-      return { fn, e };
+        ? emitGemm(mod, spec, 0, e.scratch, () => kernelEpilogue(ep.kernel, ep.leaf, addrs, imports))
+        : emitGemm(mod, spec, offsetOf(m.out), e.scratch, (cBase) => storeC(m.n, cBase));
+      const label = `${m.batch}x${m.m}x${m.k}x${m.n}${m.transA ? "T" : "N"}${m.transB ? "T" : "N"}`;
+      mod.nameFunc(fn, `mm${i}_${label}${ep ? `+${describe(ep.kernel)}` : ""}`);
+      const pack = m.transA ? emitPackA(mod, spec, e.scratch) : undefined;
+      if (pack) mod.nameFunc(pack, `pack${i}_${label}`);
+      return { fn, pack, e };
     });
     let segment: typeof fns = [];
     const flush = (): void => {
       if (segment.length === 0) return;
       const calls = segment;
       const fn = mod.func([i32], [], (f) => {
-        for (const { fn: callee, e } of calls) {
+        for (const { fn: callee, pack, e } of calls) {
+          if (pack) {
+            f.local.get(f.params[0]!);
+            f.call(pack);
+          }
           f.local.get(f.params[0]!);
           if (e.matmul) {
             f.i32.const(0);
             f.i32.const(gemmPanels(e.matmul.n));
-            f.i32.const(e.scratch);
+            f.i32.const(e.scratch + e.packedBytes!);
           }
           f.call(callee);
         }
@@ -331,6 +346,7 @@ export function buildProgram(jaxpr: Jaxpr, sched: Schedule): CompiledProgram {
       if (item.e.threaded) {
         flush();
         mod.exportFunc(item.e.threaded.name, item.fn);
+        if (item.pack) mod.exportFunc(`${item.e.threaded.name}_pack`, item.pack);
         continue;
       }
       if (i !== prev + 1) flush();
@@ -387,13 +403,15 @@ export function buildProgram(jaxpr: Jaxpr, sched: Schedule): CompiledProgram {
           }
           case "wasm": {
             if (e.threaded) {
-              // Column panels shared between this thread and the workers, a few at a time; each has its own scratch.
+              // Transposed A is packed once here; then column panels are shared between this thread and the workers, a
+              // few at a time, each thread with its own B-panel scratch slice.
+              if (e.matmul!.transA) exports[`${e.threaded.name}_pack`]!(base);
               const panels = gemmPanels(e.matmul!.n);
-              const slice = e.scratchBytes / (pool!.size + 1);
+              const slice = e.sliceBytes!;
               const fn = exports[e.threaded.name]!;
-              const scratch = e.scratch;
-              pool!.parallel(e.threaded.site, poolModule, e.threaded.index, base, panels, Math.max(1, panels >> 3), (w) => scratch + slice * (w + 1), (from, to) =>
-                fn(base, from, to, scratch),
+              const first = e.scratch + e.packedBytes!;
+              pool!.parallel(e.threaded.site, poolModule, e.threaded.index, base, panels, Math.max(1, panels >> 3), (w) => first + slice * (w + 1), (from, to) =>
+                fn(base, from, to, first),
               );
               break;
             }

@@ -86,21 +86,85 @@ function upTo(f: FunctionBuilder, counter: Local, end: Local | number, body: () 
 
 
 /**
- * Scratch bytes of {@link emitGemm}: one packed B panel (8 columns × k, contiguous so that its k rows do not collide
- * in cache sets as 2^n-strided rows of B would), plus A packed into 4-row panels when A is transposed (for the same reason).
+ * Scratch bytes of one thread running {@link emitGemm}: one packed B panel (8 columns × k, contiguous so that its k rows
+ * do not collide in cache sets as 2^n-strided rows of B would).
  */
-export function gemmScratchBytes(spec: Pick<GemmSpec, "m" | "k" | "transA">): number {
-  return GEMM_TILE_COLS * 4 * spec.k + (spec.transA ? Math.ceil(spec.m / GEMM_TILE_ROWS) * GEMM_TILE_ROWS * 4 * spec.k : 0);
+export function gemmScratchBytes(spec: Pick<GemmSpec, "k">): number {
+  return GEMM_TILE_COLS * 4 * spec.k;
+}
+
+/** Bytes of one batch entry of transposed A packed into 4-row panels ({@link emitPackA}); 0 when A is not transposed. */
+function packedEntryBytes(spec: Pick<GemmSpec, "m" | "k" | "transA">): number {
+  return spec.transA ? Math.ceil(spec.m / GEMM_TILE_ROWS) * GEMM_TILE_ROWS * 4 * spec.k : 0;
+}
+
+/** Bytes of transposed A packed for every batch entry ({@link emitPackA}), shared by all threads; 0 when A is not transposed. */
+export function gemmPackedABytes(spec: Pick<GemmSpec, "m" | "k" | "batch" | "transA">): number {
+  return spec.batch * packedEntryBytes(spec);
+}
+
+/**
+ * Defines `packA(base)` for a gemm with transposed A (stored [k, m]): packs every batch entry into 4-row panels at byte
+ * `packedAt` from base, packed[entry][panel][p·4 + r] = A[entry][p, 4·panel + r], where {@link emitGemm} reads them.
+ * Runs once per call, before the column panels are shared between threads.
+ */
+export function emitPackA(mod: ModuleBuilder, spec: GemmSpec, packedAt: number): FuncRef {
+  const { m, k, batch } = spec;
+  return mod.func([i32], [], (f) => {
+    const [base] = f.params as [Local];
+    const src = f.declareLocal(i32);
+    const dst = f.declareLocal(i32);
+    const aRow = f.declareLocal(i32);
+    const entry = f.declareLocal(i32);
+    const rowPanel = f.declareLocal(i32);
+    const p = f.declareLocal(i32);
+    f.local.get(base);
+    f.i32.const(spec.a);
+    f.i32.add();
+    f.local.set(aRow);
+    f.local.get(base);
+    f.i32.const(packedAt);
+    f.i32.add();
+    f.local.set(dst);
+    const panels = Math.ceil(m / GEMM_TILE_ROWS);
+    emitCountedLoop(f, batch, entry, () => {
+      emitCountedLoop(f, panels, rowPanel, () => {
+        f.local.get(aRow);
+        f.local.set(src);
+        emitCountedLoop(f, k, p, () => {
+          if (m % GEMM_TILE_ROWS === 0) {
+            f.local.get(dst);
+            f.local.get(src);
+            f.v128.load(0, 2);
+            f.v128.store(0, 2);
+          } else
+            for (let r = 0; r < GEMM_TILE_ROWS; r++) {
+              // Rows past m of the last panel are copied too when in range; they only reach C rows that are not stored.
+              f.local.get(dst);
+              f.local.get(src);
+              f.f32.load(r * 4);
+              f.f32.store(r * 4);
+            }
+          emitAddToLocal(f, src, m * 4);
+          emitAddToLocal(f, dst, GEMM_TILE_ROWS * 4);
+        });
+        emitAddToLocal(f, aRow, GEMM_TILE_ROWS * 4);
+      });
+      // aRow has moved by panels·4 floats; the next entry starts m·k floats after this one.
+      emitAddToLocal(f, aRow, (m * k - panels * GEMM_TILE_ROWS) * 4);
+    });
+  });
 }
 
 /**
  * Defines `gemm(base, panelStart, panelEnd, scratch)`: C for the column panels [panelStart, panelEnd) of 8 columns
  * (the last may be narrower), every row, accumulating over k in order. `scratch` is the byte offset of
- * {@link gemmScratchBytes} bytes. `epilogue(cBase)` makes the tile epilogue given the local that will hold the batch
+ * {@link gemmScratchBytes} bytes of this thread. With transposed A, the panels {@link emitPackA} wrote at byte
+ * `packedAt` from base are read (run it first). `epilogue(cBase)` makes the tile epilogue given the local that will hold the batch
  * entry's C base (base + `cOffset` + the batch entry's matrix offset). In a module built with `relaxedSimd` the
  * accumulation uses `f32x4.relaxed_madd` (a fused multiply-add where the host has one).
  */
-export function emitGemm(mod: ModuleBuilder, spec: GemmSpec, cOffset: number, epilogue: (cBase: () => Local) => TileEpilogue): FuncRef {
+export function emitGemm(mod: ModuleBuilder, spec: GemmSpec, cOffset: number, packedAt: number, epilogue: (cBase: () => Local) => TileEpilogue): FuncRef {
   const { m, k, n, batch, transA, transB } = spec;
   const relaxed = mod.relaxedSimd;
   return mod.func([i32, i32, i32, i32], [], (f) => {
@@ -223,44 +287,6 @@ export function emitGemm(mod: ModuleBuilder, spec: GemmSpec, cOffset: number, ep
       });
     };
 
-    /** Packs transposed A (stored [k, m]) into 4-row panels after the B panel: packedA[panel][p·4 + r] = A[p, 4·panel + r]. */
-    const packA = (): void => {
-      f.local.get(base);
-      f.local.get(scratch);
-      f.i32.add();
-      f.i32.const(GEMM_TILE_COLS * 4 * k);
-      f.i32.add();
-      f.local.tee(packedA);
-      f.local.set(aCur);
-      f.local.get(aBase);
-      f.local.set(aRow);
-      const panels = Math.ceil(m / GEMM_TILE_ROWS);
-      emitCountedLoop(f, panels, rowPanels, () => {
-        f.local.get(aRow);
-        f.local.set(bCur);
-        const full = (): void => {
-          f.local.get(aCur);
-          f.local.get(bCur);
-          f.v128.load(0, 2);
-          f.v128.store(0, 2);
-        };
-        emitCountedLoop(f, k, packIndex, () => {
-          if (m % GEMM_TILE_ROWS === 0) full();
-          else
-            for (let r = 0; r < GEMM_TILE_ROWS; r++) {
-              // Rows past m of the last panel are copied too when in range; they only reach C rows that are not stored.
-              f.local.get(aCur);
-              f.local.get(bCur);
-              f.f32.load(r * 4);
-              f.f32.store(r * 4);
-            }
-          emitAddToLocal(f, bCur, m * 4);
-          emitAddToLocal(f, aCur, GEMM_TILE_ROWS * 4);
-        });
-        emitAddToLocal(f, aRow, GEMM_TILE_ROWS * 4);
-      });
-    };
-
     const body = (): void => {
       f.local.get(panelStart);
       f.local.set(panel);
@@ -312,9 +338,15 @@ export function emitGemm(mod: ModuleBuilder, spec: GemmSpec, cOffset: number, ep
     f.i32.const(cOffset);
     f.i32.add();
     f.local.set(cBase);
+    if (transA) {
+      f.local.get(base);
+      f.i32.const(packedAt);
+      f.i32.add();
+      f.local.set(packedA);
+    }
     emitCountedLoop(f, batch, batchCounter, () => {
-      if (transA) packA();
       body();
+      if (transA) emitAddToLocal(f, packedA, packedEntryBytes(spec));
       emitAddToLocal(f, aBase, m * k * 4);
       emitAddToLocal(f, bBase, k * n * 4);
       emitAddToLocal(f, cBase, m * n * 4);
