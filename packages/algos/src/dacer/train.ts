@@ -1,10 +1,11 @@
 // DACER as an agent: create / update / sampleActions (delayed actor, periodic GMM-entropy temperature under jit), taxonomy and defaults.
-import { type Array, lax, np, random, valueAndGrad } from "@drift/tensor";
+import { type Array, lax, np, random } from "@drift/tensor";
 import { optim } from "@drift/nn";
 import type { Agent, Batch, Metrics } from "../agent.ts";
 import type { Algorithm } from "../taxonomy.ts";
 import { OFF_POLICY_DEFAULTS, type LoopConfig } from "../train/loop-config.ts";
 import { fromActionBox, toActionBox, spaceInfo, type ActionBox } from "../common/critics.ts";
+import { gradientStep } from "../common/optimize.ts";
 import { dacerNetworks } from "./networks.ts";
 import { actorLoss, alphaLoss, criticLoss, entropyEstimate, noisyActions } from "./losses.ts";
 
@@ -98,24 +99,20 @@ export const dacerAgent: Agent<DacerState, DacerConfig> = {
     const alpha = np.exp(s.logAlpha.value);
     const noiseStd = np.mul(alpha, c.noiseScale);
 
-    const [[qLoss, q], qGrads] = valueAndGrad(
-      (p: unknown) => {
-        const r = criticLoss(critic, actor, p, s.critic.target, s.actor.params, noiseStd, s.runningStd, b, c.gamma, kc);
-        return [r.loss, { mean: r.mean, std: r.std }];
-      },
-      { hasAux: true },
-    )(s.critic.params) as unknown as [[Array, { mean: Array; std: Array }], unknown];
-    const [qUpd, qOpt] = opts.critic.update(qGrads, s.critic.opt as any, s.critic.params);
-    const criticParams = optim.applyUpdates(s.critic.params, qUpd);
+    const critique = gradientStep(opts.critic, s.critic, (p) => {
+      const r = criticLoss(critic, actor, p, s.critic.target, s.actor.params, noiseStd, s.runningStd, b, c.gamma, kc);
+      return [r.loss, { mean: r.mean, std: r.std }];
+    });
+    const q = critique.aux;
+    const criticParams = critique.part.params;
     const qStd = np.mean(q.std);
     const runningStd = np.add(np.mul(qStd, c.tau), np.mul(s.runningStd, 1 - c.tau));
 
     // Actor: every `actorEvery` steps, maximize min_j μ_j(s, a_θ) through the whole chain.
     type ActorOut = { actor: DacerState["actor"]; loss: Array };
     const actorStep = (): ActorOut => {
-      const [loss, g] = valueAndGrad((p: unknown) => actorLoss(critic, actor, p, criticParams, b.obs, ka).loss)(s.actor.params) as unknown as [Array, unknown];
-      const [upd, opt] = opts.actor.update(g, s.actor.opt as any, s.actor.params);
-      return { actor: { params: optim.applyUpdates(s.actor.params, upd), opt }, loss: loss.astype("float32") };
+      const pi = gradientStep(opts.actor, s.actor, (p) => [actorLoss(critic, actor, p, criticParams, b.obs, ka).loss, null]);
+      return { actor: pi.part, loss: pi.loss.astype("float32") };
     };
     const a = lax.cond(every(s.step, c.actorEvery), actorStep, (): ActorOut => ({ actor: s.actor, loss: s.last.actorLoss }));
 
@@ -124,15 +121,14 @@ export const dacerAgent: Agent<DacerState, DacerConfig> = {
     const alphaStep = (): AlphaOut => {
       const states = np.slice(b.obs, [0, Math.min(c.entropyStates, b.obs.shape[0]!)]);
       const entropy = entropyEstimate(actor, a.actor.params, states, noiseStd, c.entropySamples, ke).astype("float32");
-      const g = valueAndGrad((la: Array) => alphaLoss(la, entropy, -c.targetEntropyScale * s.actDim))(s.logAlpha.value)[1];
-      const [upd, opt] = opts.alpha.update(g, s.logAlpha.opt as any, s.logAlpha.value);
-      return { logAlpha: { value: optim.applyUpdates(s.logAlpha.value, upd), opt }, entropy };
+      const temperature = gradientStep(opts.alpha, { params: s.logAlpha.value, opt: s.logAlpha.opt }, (la) => [alphaLoss(la, entropy, -c.targetEntropyScale * s.actDim), null]);
+      return { logAlpha: { value: temperature.part.params, opt: temperature.part.opt }, entropy };
     };
     const keepAlpha = (): AlphaOut => ({ logAlpha: s.logAlpha, entropy: s.last.entropy });
     const t = c.alphaEvery > 0 ? lax.cond(every(s.step, c.alphaEvery), alphaStep, keepAlpha) : keepAlpha();
 
     const metrics: Metrics = {
-      "losses/qf_loss": qLoss,
+      "losses/qf_loss": critique.loss,
       "losses/qf_values": np.mean(q.mean),
       "losses/qf_std": qStd,
       "losses/running_q_std": runningStd,
@@ -144,7 +140,7 @@ export const dacerAgent: Agent<DacerState, DacerConfig> = {
       {
         ...s,
         actor: a.actor,
-        critic: { params: criticParams, target: optim.emaUpdate(s.critic.target, criticParams, c.tau), opt: qOpt },
+        critic: { params: criticParams, target: optim.emaUpdate(s.critic.target, criticParams, c.tau), opt: critique.part.opt },
         logAlpha: t.logAlpha,
         runningStd,
         step: np.add(s.step, 1),

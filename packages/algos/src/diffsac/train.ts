@@ -10,13 +10,14 @@
 // distribution, keeps the buffer (and the off-policy loop) unchanged, and never backpropagates through the chain:
 // the actor loss differentiates one reparameterised denoising step ã = x_{k+1} ~ F_θ(·|s, x_k, k) at a time.
 // (Storing the behaviour chains instead would need extra per-transition buffer fields; `augmentBatch` takes either.)
-import { type Array, np, random, valueAndGrad } from "@drift/tensor";
+import { type Array, np, random } from "@drift/tensor";
 import { optim } from "@drift/nn";
 import { tanhUnsquash } from "@drift/policies";
 import type { Agent, Metrics } from "../agent.ts";
 import type { Algorithm } from "../taxonomy.ts";
 import { OFF_POLICY_DEFAULTS, type LoopConfig } from "../train/loop-config.ts";
 import { fromActionBox, toActionBox, spaceInfo, type ActionBox } from "../common/critics.ts";
+import { gradientStep } from "../common/optimize.ts";
 import { type DamdpDiscounting, augmentBatch, damdpDiscount, denoisingStepIndices } from "../damdp/transitions.ts";
 import { type DiffSacNetworkConfig, diffsacNetworks } from "./networks.ts";
 import { actorLoss, alphaLoss, chainTargets, criticLoss, entropyEstimate } from "./losses.ts";
@@ -119,47 +120,37 @@ export const diffsacAgent: Agent<DiffSacState, DiffSacConfig> = {
         ? chainTargets(critic, s.critic.target, alpha, { obs, latents: sampled.chain, logRatio: sampled.logRatio }, steps, c.discounting === "env" ? 1 : c.gamma)
         : undefined;
 
-    const [[qLoss, qAux], qGrads] = valueAndGrad(
-      (p: unknown) => {
-        const r = criticLoss(critic, kernel, p, s.critic.target, s.actor.params, alpha, aug, discount, kc, chain);
-        return [r.loss, r.q];
-      },
-      { hasAux: true },
-    )(s.critic.params) as unknown as [[Array, Array], unknown];
-    const [qUpd, qOpt] = opts.critic.update(qGrads, s.critic.opt as any, s.critic.params);
-    const criticParams = optim.applyUpdates(s.critic.params, qUpd);
-
-    const [[piLoss, logRatio], piGrads] = valueAndGrad(
-      (p: unknown) => {
-        const r = actorLoss(critic, kernel, p, criticParams, alpha, aug, ka);
-        return [r.loss, r.logRatio];
-      },
-      { hasAux: true },
-    )(s.actor.params) as unknown as [[Array, Array], unknown];
-    const [piUpd, piOpt] = opts.actor.update(piGrads, s.actor.opt as any, s.actor.params);
-    const actorParams = optim.applyUpdates(s.actor.params, piUpd);
+    const q = gradientStep(opts.critic, s.critic, (p) => {
+      const r = criticLoss(critic, kernel, p, s.critic.target, s.actor.params, alpha, aug, discount, kc, chain);
+      return [r.loss, r.q];
+    });
+    const criticParams = q.part.params;
+    const pi = gradientStep(opts.actor, s.actor, (p) => {
+      const r = actorLoss(critic, kernel, p, criticParams, alpha, aug, ka);
+      return [r.loss, r.logRatio];
+    });
+    const logRatio = pi.aux;
 
     const h0 = priorEntropy(s.actDim, c.initStd);
     let logAlpha = s.logAlpha;
     let aLoss = np.array(0);
     if (c.autoAlpha) {
-      const [l, g] = valueAndGrad((la: Array) => alphaLoss(la, logRatio, K, h0, -s.actDim * c.targetEntropyScale))(s.logAlpha.value);
-      const [aUpd, aOpt] = opts.alpha.update(g, s.logAlpha.opt as any, s.logAlpha.value);
-      logAlpha = { value: optim.applyUpdates(s.logAlpha.value, aUpd), opt: aOpt };
-      aLoss = l;
+      const a = gradientStep(opts.alpha, { params: s.logAlpha.value, opt: s.logAlpha.opt }, (la) => [alphaLoss(la, logRatio, K, h0, -s.actDim * c.targetEntropyScale), null]);
+      logAlpha = { value: a.part.params, opt: a.part.opt };
+      aLoss = a.loss;
     }
     const target = optim.emaUpdate(s.critic.target, criticParams, c.tau);
     const metrics: Metrics = {
-      "losses/qf_loss": qLoss,
-      "losses/qf_values": np.mean(qAux),
-      "losses/actor_loss": piLoss,
+      "losses/qf_loss": q.loss,
+      "losses/qf_values": np.mean(q.aux),
+      "losses/actor_loss": pi.loss,
       "losses/alpha": alpha,
       "losses/alpha_loss": aLoss,
       "losses/entropy": entropyEstimate(logRatio, K, h0),
       "losses/log_ratio": np.mean(logRatio),
     };
     return [
-      { ...s, actor: { params: actorParams, opt: piOpt }, critic: { params: criticParams, target, opt: qOpt }, logAlpha },
+      { ...s, actor: pi.part, critic: { params: criticParams, target, opt: q.part.opt }, logAlpha },
       metrics,
     ];
   },

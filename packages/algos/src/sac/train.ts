@@ -1,10 +1,11 @@
 // SAC as an agent: create / update / sampleActions plus its taxonomy and per-suite defaults.
-import { type Array, np, random, valueAndGrad } from "@drift/tensor";
+import { type Array, np, random } from "@drift/tensor";
 import { optim } from "@drift/nn";
 import type { Agent, Batch, Metrics } from "../agent.ts";
 import type { Algorithm } from "../taxonomy.ts";
 import { OFF_POLICY_DEFAULTS, type LoopConfig } from "../train/loop-config.ts";
 import { fromActionBox, toActionBox, spaceInfo, type ActionBox } from "../common/critics.ts";
+import { gradientStep } from "../common/optimize.ts";
 import { sacNetworks } from "./networks.ts";
 import { actorLoss, alphaLoss, criticLoss } from "./losses.ts";
 
@@ -69,46 +70,36 @@ export const sacAgent: Agent<SacState, SacConfig> = {
     const b: Batch = { ...batch, action: fromActionBox(batch.action, s.box) };
     const alpha = np.exp(s.logAlpha.value);
 
-    const [[qLoss, qAux], qGrads] = valueAndGrad(
-      (p: unknown) => {
-        const r = criticLoss(critic, actor, p, s.critic.target, s.actor.params, alpha, b, c.gamma, kc);
-        return [r.loss, r.q];
-      },
-      { hasAux: true },
-    )(s.critic.params) as unknown as [[Array, Array], unknown];
-    const [qUpd, qOpt] = opts.critic.update(qGrads, s.critic.opt as any, s.critic.params);
-    const criticParams = optim.applyUpdates(s.critic.params, qUpd);
-
-    const [[piLoss, logProb], piGrads] = valueAndGrad(
-      (p: unknown) => {
-        const r = actorLoss(critic, actor, p, criticParams, alpha, b.obs, ka);
-        return [r.loss, r.logProb];
-      },
-      { hasAux: true },
-    )(s.actor.params) as unknown as [[Array, Array], unknown];
-    const [piUpd, piOpt] = opts.actor.update(piGrads, s.actor.opt as any, s.actor.params);
-    const actorParams = optim.applyUpdates(s.actor.params, piUpd);
+    const q = gradientStep(opts.critic, s.critic, (p) => {
+      const r = criticLoss(critic, actor, p, s.critic.target, s.actor.params, alpha, b, c.gamma, kc);
+      return [r.loss, r.q];
+    });
+    const criticParams = q.part.params;
+    const pi = gradientStep(opts.actor, s.actor, (p) => {
+      const r = actorLoss(critic, actor, p, criticParams, alpha, b.obs, ka);
+      return [r.loss, r.logProb];
+    });
+    const logProb = pi.aux;
 
     const targetEntropy = -s.actDim * c.targetEntropyScale;
     let logAlpha = s.logAlpha;
     let aLoss = np.array(0);
     if (c.autoAlpha) {
-      const [l, g] = valueAndGrad((la: Array) => alphaLoss(la, logProb, targetEntropy))(s.logAlpha.value);
-      const [aUpd, aOpt] = opts.alpha.update(g, s.logAlpha.opt as any, s.logAlpha.value);
-      logAlpha = { value: optim.applyUpdates(s.logAlpha.value, aUpd), opt: aOpt };
-      aLoss = l;
+      const a = gradientStep(opts.alpha, { params: s.logAlpha.value, opt: s.logAlpha.opt }, (la) => [alphaLoss(la, logProb, targetEntropy), null]);
+      logAlpha = { value: a.part.params, opt: a.part.opt };
+      aLoss = a.loss;
     }
     const target = optim.emaUpdate(s.critic.target, criticParams, c.tau);
     const metrics: Metrics = {
-      "losses/qf_loss": qLoss,
-      "losses/qf_values": np.mean(qAux),
-      "losses/actor_loss": piLoss,
+      "losses/qf_loss": q.loss,
+      "losses/qf_values": np.mean(q.aux),
+      "losses/actor_loss": pi.loss,
       "losses/alpha": alpha,
       "losses/alpha_loss": aLoss,
       "losses/entropy": np.neg(np.mean(logProb)),
     };
     return [
-      { ...s, actor: { params: actorParams, opt: piOpt }, critic: { params: criticParams, target, opt: qOpt }, logAlpha },
+      { ...s, actor: pi.part, critic: { params: criticParams, target, opt: q.part.opt }, logAlpha },
       metrics,
     ];
   },

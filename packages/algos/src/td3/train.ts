@@ -1,10 +1,11 @@
 // TD3 as an agent: create / update / sampleActions with the policy delay under jit, plus its taxonomy and per-suite defaults.
-import { type Array, lax, np, random, valueAndGrad } from "@drift/tensor";
+import { type Array, lax, np, random } from "@drift/tensor";
 import { optim } from "@drift/nn";
 import type { Agent, Batch, Metrics } from "../agent.ts";
 import type { Algorithm } from "../taxonomy.ts";
 import { OFF_POLICY_DEFAULTS, type LoopConfig } from "../train/loop-config.ts";
 import { fromActionBox, toActionBox, spaceInfo, type ActionBox } from "../common/critics.ts";
+import { gradientStep } from "../common/optimize.ts";
 import { td3Networks } from "./networks.ts";
 import { actorLoss, criticLoss } from "./losses.ts";
 
@@ -73,35 +74,30 @@ export const td3Agent: Agent<Td3State, Td3Config> = {
     const b: Batch = { ...batch, action: fromActionBox(batch.action, s.box) };
     const smoothing = { std: c.policyNoise, clip: c.noiseClip };
 
-    const [[qLoss, q], qGrads] = valueAndGrad(
-      (p: unknown) => {
-        const r = criticLoss(critic, actor, p, s.critic.target, s.actor.target, b, c.gamma, smoothing, key);
-        return [r.loss, r.q];
-      },
-      { hasAux: true },
-    )(s.critic.params) as unknown as [[Array, Array], unknown];
-    const [qUpd, qOpt] = opts.critic.update(qGrads, s.critic.opt as any, s.critic.params);
-    const criticParams = optim.applyUpdates(s.critic.params, qUpd);
+    const q = gradientStep(opts.critic, s.critic, (p) => {
+      const r = criticLoss(critic, actor, p, s.critic.target, s.actor.target, b, c.gamma, smoothing, key);
+      return [r.loss, r.q];
+    });
+    const criticParams = q.part.params;
 
     // Delayed policy update (TD3 §5.2): actor step and Polyak updates of both targets every `policyDelay` critic steps.
     type Delayed = { actor: Td3State["actor"]; criticTarget: unknown; loss: Array };
     const delayed = (): Delayed => {
-      const [loss, g] = valueAndGrad((p: unknown) => actorLoss(critic, actor, p, criticParams, b.obs, key))(s.actor.params) as unknown as [Array, unknown];
-      const [upd, opt] = opts.actor.update(g, s.actor.opt as any, s.actor.params);
-      const params = optim.applyUpdates(s.actor.params, upd);
+      const pi = gradientStep(opts.actor, s.actor, (p) => [actorLoss(critic, actor, p, criticParams, b.obs, key), null]);
+      const params = pi.part.params;
       return {
-        actor: { params, target: optim.emaUpdate(s.actor.target, params, c.tau), opt },
+        actor: { params, target: optim.emaUpdate(s.actor.target, params, c.tau), opt: pi.part.opt },
         criticTarget: optim.emaUpdate(s.critic.target, criticParams, c.tau),
-        loss: loss.astype("float32"),
+        loss: pi.loss.astype("float32"),
       };
     };
     const skip = (): Delayed => ({ actor: s.actor, criticTarget: s.critic.target, loss: s.actorLoss });
     const doActor = np.equal(np.rem(s.step, c.policyDelay), 0);
     const d = lax.cond(doActor, delayed, skip);
 
-    const metrics: Metrics = { "losses/qf_loss": qLoss, "losses/qf_values": np.mean(q), "losses/actor_loss": d.loss };
+    const metrics: Metrics = { "losses/qf_loss": q.loss, "losses/qf_values": np.mean(q.aux), "losses/actor_loss": d.loss };
     return [
-      { ...s, actor: d.actor, critic: { params: criticParams, target: d.criticTarget, opt: qOpt }, step: np.add(s.step, 1), actorLoss: d.loss },
+      { ...s, actor: d.actor, critic: { params: criticParams, target: d.criticTarget, opt: q.part.opt }, step: np.add(s.step, 1), actorLoss: d.loss },
       metrics,
     ];
   },
