@@ -103,6 +103,14 @@ export function gemmPackedABytes(spec: Pick<GemmSpec, "m" | "k" | "batch" | "tra
   return spec.batch * packedEntryBytes(spec);
 }
 
+/** Emits `target = base + offset` (an arena address from the function's base argument and a constant byte offset). */
+function setAddress(f: FunctionBuilder, target: Local, base: Local, offset: number): void {
+  f.local.get(base);
+  f.i32.const(offset);
+  f.i32.add();
+  f.local.set(target);
+}
+
 /**
  * Defines `packA(base)` for a gemm with transposed A (stored [k, m]): packs every batch entry into 4-row panels at byte
  * `packedAt` from base, packed[entry][panel][p·4 + r] = A[entry][p, 4·panel + r], where {@link emitGemm} reads them.
@@ -118,14 +126,8 @@ export function emitPackA(mod: ModuleBuilder, spec: GemmSpec, packedAt: number):
     const entry = f.declareLocal(i32);
     const rowPanel = f.declareLocal(i32);
     const p = f.declareLocal(i32);
-    f.local.get(base);
-    f.i32.const(spec.a);
-    f.i32.add();
-    f.local.set(aRow);
-    f.local.get(base);
-    f.i32.const(packedAt);
-    f.i32.add();
-    f.local.set(dst);
+    setAddress(f, aRow, base, spec.a);
+    setAddress(f, dst, base, packedAt);
     const panels = Math.ceil(m / GEMM_TILE_ROWS);
     emitCountedLoop(f, batch, entry, () => {
       emitCountedLoop(f, panels, rowPanel, () => {
@@ -326,24 +328,10 @@ export function emitGemm(mod: ModuleBuilder, spec: GemmSpec, cOffset: number, pa
       }
     };
 
-    f.local.get(base);
-    f.i32.const(spec.a);
-    f.i32.add();
-    f.local.set(aBase);
-    f.local.get(base);
-    f.i32.const(spec.b);
-    f.i32.add();
-    f.local.set(bBase);
-    f.local.get(base);
-    f.i32.const(cOffset);
-    f.i32.add();
-    f.local.set(cBase);
-    if (transA) {
-      f.local.get(base);
-      f.i32.const(packedAt);
-      f.i32.add();
-      f.local.set(packedA);
-    }
+    setAddress(f, aBase, base, spec.a);
+    setAddress(f, bBase, base, spec.b);
+    setAddress(f, cBase, base, cOffset);
+    if (transA) setAddress(f, packedA, base, packedAt);
     emitCountedLoop(f, batch, batchCounter, () => {
       body();
       if (transA) emitAddToLocal(f, packedA, packedEntryBytes(spec));
