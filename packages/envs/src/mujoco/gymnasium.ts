@@ -1,5 +1,5 @@
 // Gymnasium 1.4 MuJoCo locomotion envs (HalfCheetah, Hopper, Walker2d, Ant, Humanoid; v4 and v5 semantics) as pure envs.
-import { type LocomotionParams, type LocomotionTask, type MujocoEnv, type TaskContext, clippedSumOfSquares, makeLocomotionEnv, sumOfSquares } from "./locomotion.ts";
+import { type LocomotionParams, type LocomotionTask, type MujocoEnv, type RewardTerms, type TaskContext, clippedSumOfSquares, makeLocomotionEnv, sumOfSquares } from "./locomotion.ts";
 import { antModel } from "./models/ant.ts";
 import { halfCheetahModel } from "./models/halfCheetah.ts";
 import { hopperModel } from "./models/hopper.ts";
@@ -69,8 +69,18 @@ export interface HumanoidParams extends LocomotionParams, HealthyParams {
 const common = { excludeCurrentPositionsFromObservation: true } as const;
 
 /** v4 pays the healthy reward while healthy or whenever terminateWhenUnhealthy (so also on the terminal step); v5 only while healthy. */
-function healthyReward(version: GymVersion, healthy: boolean, p: HealthyParams): number {
-  return (version === "v4" ? healthy || p.terminateWhenUnhealthy : healthy) ? p.healthyReward : 0;
+/**
+ * Reward terms of a robot with a healthy reward: w_f·vx forward, the healthy reward (v4 pays it also on the terminating
+ * step), w_c·Σa² control cost, the given contact cost, and termination when unhealthy (if enabled).
+ */
+function healthyTerms(version: GymVersion, p: HealthyParams & LocomotionParams, vx: number, action: Float64Array, healthy: boolean, contact = 0): RewardTerms {
+  return {
+    forward: p.forwardRewardWeight * vx,
+    survive: (version === "v4" ? healthy || p.terminateWhenUnhealthy : healthy) ? p.healthyReward : 0,
+    ctrl: p.ctrlCostWeight * sumOfSquares(action),
+    contact,
+    terminated: !healthy && p.terminateWhenUnhealthy,
+  };
 }
 
 const within = (x: number, [lo, hi]: Range): boolean => lo < x && x < hi;
@@ -155,13 +165,7 @@ export function hopper(version: GymVersion): MujocoEnv<HopperParams> {
           let healthy = within(sim.qpos[1]!, p.healthyZRange) && within(sim.qpos[2]!, p.healthyAngleRange);
           for (let i = 2; i < sim.qpos.length; i++) healthy &&= within(sim.qpos[i]!, p.healthyStateRange);
           for (let i = 0; i < sim.qvel.length; i++) healthy &&= within(sim.qvel[i]!, p.healthyStateRange);
-          return {
-            forward: p.forwardRewardWeight * vx,
-            survive: healthyReward(version, healthy, p),
-            ctrl: p.ctrlCostWeight * sumOfSquares(a),
-            contact: 0,
-            terminated: !healthy && p.terminateWhenUnhealthy,
-          };
+          return healthyTerms(version, p, vx, a, healthy);
         },
       },
       10,
@@ -194,13 +198,7 @@ export function walker2d(version: GymVersion): MujocoEnv<Walker2dParams> {
         qvelNoise: "uniform",
         rewardTerms: (p, { sim }, a, [vx]) => {
           const healthy = within(sim.qpos[1]!, p.healthyZRange) && within(sim.qpos[2]!, p.healthyAngleRange);
-          return {
-            forward: p.forwardRewardWeight * vx,
-            survive: healthyReward(version, healthy, p),
-            ctrl: p.ctrlCostWeight * sumOfSquares(a),
-            contact: 0,
-            terminated: !healthy && p.terminateWhenUnhealthy,
-          };
+          return healthyTerms(version, p, vx, a, healthy);
         },
       },
       10,
@@ -257,13 +255,7 @@ export function ant(version: GymVersion): MujocoEnv<AntParams> {
       const z = sim.qpos[2]!;
       const healthy = finite && p.healthyZRange[0] <= z && z <= p.healthyZRange[1];
       const [lo, hi] = p.contactForceRange;
-      return {
-        forward: p.forwardRewardWeight * vx,
-        survive: healthyReward(version, healthy, p),
-        ctrl: p.ctrlCostWeight * sumOfSquares(a),
-        contact: version === "v5" || p.useContactForces ? p.contactCostWeight * clippedSumOfSquares(sim.cfrc_ext, lo, hi) : 0,
-        terminated: !healthy && p.terminateWhenUnhealthy,
-      };
+      return healthyTerms(version, p, vx, a, healthy, version === "v5" || p.useContactForces ? p.contactCostWeight * clippedSumOfSquares(sim.cfrc_ext, lo, hi) : 0);
     },
     infoPosition: (ctx, pos) => (version === "v5" ? [ctx.sim.qpos[0]!, ctx.sim.qpos[1]!] : [pos[0]!, pos[1]!]),
   });
@@ -346,13 +338,7 @@ export function humanoid(version: GymVersion): MujocoEnv<HumanoidParams> {
       const z = sim.qpos[2]!;
       const healthy = within(z, p.healthyZRange);
       const [lo, hi] = p.contactCostRange;
-      return {
-        forward: p.forwardRewardWeight * vx,
-        survive: healthyReward(version, healthy, p),
-        ctrl: p.ctrlCostWeight * sumOfSquares(a),
-        contact: v5 ? Math.min(Math.max(p.contactCostWeight * sumOfSquares(sim.cfrc_ext), lo), hi) : 0,
-        terminated: !healthy && p.terminateWhenUnhealthy,
-      };
+      return healthyTerms(version, p, vx, a, healthy, v5 ? Math.min(Math.max(p.contactCostWeight * sumOfSquares(sim.cfrc_ext), lo), hi) : 0);
     },
     infoPosition: (ctx, pos) => (v5 ? [ctx.sim.qpos[0]!, ctx.sim.qpos[1]!] : [pos[0]!, pos[1]!]),
   });
