@@ -114,6 +114,31 @@ describe("shape ops", () => {
     expect(np.squeeze(np.zeros([1, 2, 1])).shape).toEqual([2]);
     expect(np.broadcastTo(np.array([1, 2]), [2, 2]).toArray()).toEqual([[1, 2], [1, 2]]);
   });
+  it("concatenate copies short rows, long rows and whole blocks to the right places", () => {
+    // Rows of 3 and 70 elements (the element loop and the per-row block copy), along a middle axis and axis 0.
+    const ref = (shapes: number[][], axis: number): number[] => {
+      const arrays = shapes.map((sh, k) => ({ sh, data: Array.from({ length: sh.reduce((a, b) => a * b, 1) }, (_, i) => 1000 * k + i) }));
+      const outer = shapes[0]!.slice(0, axis).reduce((a, b) => a * b, 1);
+      const out: number[] = [];
+      for (let i = 0; i < outer; i++)
+        for (const { sh, data } of arrays) {
+          const row = sh.slice(axis).reduce((a, b) => a * b, 1);
+          out.push(...data.slice(i * row, (i + 1) * row));
+        }
+      return out;
+    };
+    const make = (sh: number[], k: number, dtype: "float32" | "int32") =>
+      np.reshape(np.array(Array.from({ length: sh.reduce((a, b) => a * b, 1) }, (_, i) => 1000 * k + i), { dtype }), sh);
+    for (const [shapes, axis] of [
+      [[[4, 3], [4, 70], [4, 1]], 1],
+      [[[2, 3, 5], [2, 1, 5]], 1],
+      [[[3, 2], [5, 2]], 0],
+    ] as [number[][], number][])
+      for (const dtype of ["float32", "int32"] as const) {
+        const got = np.concatenate(shapes.map((sh, k) => make(sh, k, dtype)), axis);
+        expect(Array.from(got.dataSync())).toEqual(ref(shapes, axis));
+      }
+  });
   it("concatenate, stack, split, slice, take, oneHot, tile, flip, pad", () => {
     expect(np.concatenate([x, x], 0).shape).toEqual([4, 3]);
     expect(np.stack([np.array([1]), np.array([2])], 1).toArray()).toEqual([[1, 2]]);

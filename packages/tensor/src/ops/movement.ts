@@ -287,7 +287,11 @@ export const concatenatePrim: Primitive<{ axis: number }> = definePrimitive<{ ax
     let col = 0;
     for (const x of xs) {
       const row = sizeOf(x.shape.slice(p.axis));
-      for (let i = 0; i < outer; i++) out.set(x.buf.subarray(i * row, (i + 1) * row), i * outRow + col);
+      const src = x.buf;
+      if (outer === 1) out.set(src, col);
+      // Short rows (e.g. obs ⊕ action along the last axis) copy element by element: a subarray per row costs more.
+      else if (row < 64) for (let i = 0, s = 0, d = col; i < outer; i++, d += outRow - row) for (let j = 0; j < row; j++) out[d++] = src[s++]!;
+      else for (let i = 0; i < outer; i++) out.set(src.subarray(i * row, (i + 1) * row), i * outRow + col);
       col += row;
     }
     return [out];

@@ -62,24 +62,40 @@ export function threefry2x32(
   const n = x0.length;
   const y0 = new Uint32Array(n);
   const y1 = new Uint32Array(n);
-  const k0 = key0 >>> 0;
-  const k1 = key1 >>> 0;
-  const k2 = (k0 ^ k1 ^ KS_PARITY) >>> 0;
-  const ks = [k0, k1, k2];
-  const r0 = ROTATIONS[0]!;
-  const r1 = ROTATIONS[1]!;
+  // The 20 rounds unrolled in int32 arithmetic (`| 0` wraps like uint32; a Uint32Array store reinterprets the bits):
+  // rotations 13, 15, 26, 6 in odd groups and 17, 29, 16, 24 in even ones; after group g, x0 += ks[g % 3] and
+  // x1 += ks[(g + 1) % 3] + g, as in `threefry2x32Pair`.
+  const k0 = key0 | 0;
+  const k1 = key1 | 0;
+  const k2 = k0 ^ k1 ^ KS_PARITY;
   for (let j = 0; j < n; j++) {
-    let a = (x0[j]! + k0) >>> 0;
-    let b = (x1[j]! + k1) >>> 0;
-    for (let g = 1; g <= 5; g++) {
-      const rot = (g & 1) === 1 ? r0 : r1;
-      for (let i = 0; i < 4; i++) {
-        a = (a + b) >>> 0;
-        b = (rotl32(b, rot[i]!) ^ a) >>> 0;
-      }
-      a = (a + ks[g % 3]!) >>> 0;
-      b = (b + ks[(g + 1) % 3]! + g) >>> 0;
-    }
+    let a = (x0[j]! + k0) | 0;
+    let b = (x1[j]! + k1) | 0;
+    a = (a + b) | 0; b = ((b << 13) | (b >>> 19)) ^ a;
+    a = (a + b) | 0; b = ((b << 15) | (b >>> 17)) ^ a;
+    a = (a + b) | 0; b = ((b << 26) | (b >>> 6)) ^ a;
+    a = (a + b) | 0; b = ((b << 6) | (b >>> 26)) ^ a;
+    a = (a + k1) | 0; b = (b + k2 + 1) | 0;
+    a = (a + b) | 0; b = ((b << 17) | (b >>> 15)) ^ a;
+    a = (a + b) | 0; b = ((b << 29) | (b >>> 3)) ^ a;
+    a = (a + b) | 0; b = ((b << 16) | (b >>> 16)) ^ a;
+    a = (a + b) | 0; b = ((b << 24) | (b >>> 8)) ^ a;
+    a = (a + k2) | 0; b = (b + k0 + 2) | 0;
+    a = (a + b) | 0; b = ((b << 13) | (b >>> 19)) ^ a;
+    a = (a + b) | 0; b = ((b << 15) | (b >>> 17)) ^ a;
+    a = (a + b) | 0; b = ((b << 26) | (b >>> 6)) ^ a;
+    a = (a + b) | 0; b = ((b << 6) | (b >>> 26)) ^ a;
+    a = (a + k0) | 0; b = (b + k1 + 3) | 0;
+    a = (a + b) | 0; b = ((b << 17) | (b >>> 15)) ^ a;
+    a = (a + b) | 0; b = ((b << 29) | (b >>> 3)) ^ a;
+    a = (a + b) | 0; b = ((b << 16) | (b >>> 16)) ^ a;
+    a = (a + b) | 0; b = ((b << 24) | (b >>> 8)) ^ a;
+    a = (a + k1) | 0; b = (b + k2 + 4) | 0;
+    a = (a + b) | 0; b = ((b << 13) | (b >>> 19)) ^ a;
+    a = (a + b) | 0; b = ((b << 15) | (b >>> 17)) ^ a;
+    a = (a + b) | 0; b = ((b << 26) | (b >>> 6)) ^ a;
+    a = (a + b) | 0; b = ((b << 6) | (b >>> 26)) ^ a;
+    a = (a + k2) | 0; b = (b + k0 + 5) | 0;
     y0[j] = a;
     y1[j] = b;
   }
