@@ -277,13 +277,21 @@ export function emitGemm(mod: ModuleBuilder, spec: GemmSpec, cOffset: number, pa
             f.v128.load(v * 16, 2);
             f.v128.store(v * 16, 2);
           }
-        } else
+        } else {
           for (let j = 0; j < cols; j++) {
             f.local.get(aCur);
             f.local.get(bCur);
             f.f32.load(transB ? j * k * 4 : j * 4);
             f.f32.store(j * 4);
           }
+          // Lanes past the last column of an edge panel are multiplied too (their sums are never stored): zero them, as
+          // stale scratch bytes can be subnormal floats (e.g. small integers), which cost ~100× per SIMD multiply.
+          for (let j = cols; j < Math.ceil(cols / 4) * 4; j++) {
+            f.local.get(aCur);
+            f.f32.const(0);
+            f.f32.store(j * 4);
+          }
+        }
         emitAddToLocal(f, bCur, transB ? 4 : n * 4);
         emitAddToLocal(f, aCur, GEMM_TILE_COLS * 4);
       });

@@ -309,7 +309,8 @@ interface PanelPacking {
 /**
  * Emits `pack(source, packed)`: per panel and k step, copies the panel's lanes, with v128 moves where
  * lanes are contiguous in the source and f32 moves at constant offsets otherwise. Lanes of the edge
- * panel past `edgeLanes` are left unwritten (they only reach C columns that are never read).
+ * panel past `edgeLanes` (up to `edgeWidth`) only reach C columns that are never read, but they are
+ * multiplied, so they are zeroed: stale subnormal floats would slow every SIMD multiply on them.
  */
 function emitPackFunction(mod: ModuleBuilder, packing: PanelPacking) {
   const { k, fullPanels, panelLanes, edgeLanes, edgeWidth, laneStride, stepStride } = packing;
@@ -336,6 +337,11 @@ function emitPackFunction(mod: ModuleBuilder, packing: PanelPacking) {
           f.local.get(packed);
           f.local.get(source);
           f.f32.load(lane * laneStride * BYTES_PER_F32);
+          f.f32.store(lane * BYTES_PER_F32);
+        }
+        for (let lane = lanes; lane < width; lane++) {
+          f.local.get(packed);
+          f.f32.const(0);
           f.f32.store(lane * BYTES_PER_F32);
         }
         emitAddToLocal(f, source, stepStride * BYTES_PER_F32);
