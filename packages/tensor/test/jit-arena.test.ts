@@ -150,6 +150,31 @@ describe("compiled programs and the arena", () => {
     if (arena.shared && typeof (globalThis as any).process?.getBuiltinModule === "function") expect(multi.kernels.threaded).toBeGreaterThan(0);
   });
 
+  it("packs untransposed B in groups of panels: whole groups, leftover panels and edge columns equal eager", () => {
+    // n = 157: 19 full 8-column panels (2 groups of 8 + 3) and 5 edge columns; n = 1043: 130 panels, split in chunks of 16.
+    for (const [m, k, n] of [
+      [37, 130, 157],
+      [64, 96, 1043],
+    ] as const) {
+      const a = random.normal(random.key(25), [m, k], { dtype: "float32" });
+      const b = random.normal(random.key(26), [k, n], { dtype: "float32" });
+      const f = (a: Array, b: Array) => np.matmul(a, b);
+      const expected = f(a, b).dataSync();
+      const jaxpr = jit(f).lower(a, b).jaxpr;
+      setKernelThreads(0);
+      const single = compileJaxpr(jaxpr);
+      setKernelThreads(1);
+      const multi = compileJaxpr(jaxpr);
+      setKernelThreads(0);
+      for (const program of [single, multi]) {
+        const got = program.run([a, b] as any)[0]!.dataSync();
+        let worst = 0;
+        got.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - expected[i]!))));
+        expect(worst).toBeLessThan(1e-4);
+      }
+    }
+  });
+
   it("packs transposed A once per call: batched, ragged-m TN products equal eager on one thread and split", () => {
     // A stored [batch, k, m] with m = 30 (not a multiple of the 4-row panel), used as Aᵀ: the layout flag path.
     const a = random.normal(random.key(23), [3, 200, 30], { dtype: "float32" });
