@@ -73,12 +73,22 @@ type ExecStep =
   | { kind: "prim"; step: PrimStep; inPlace: "arena" | "external" | null };
 
 const bytesOf = (dtype: DType): number => (dtype === "bool" ? 1 : dtype === "float64" ? 8 : 4);
-const padded = (bytes: number): number => Math.max(16, Math.ceil(bytes / 16) * 16);
+/**
+ * Slot sizes are whole cache lines, so every slot of a frame (64-byte aligned) starts on a line: threads writing
+ * neighbouring column chunks of one matmul result never share a line (false sharing) when a row is whole lines.
+ */
+const CACHE_LINE = 64;
+const padded = (bytes: number): number => Math.max(CACHE_LINE, Math.ceil(bytes / CACHE_LINE) * CACHE_LINE);
 /**
  * Matmuls with at least this many multiply-adds (~250 µs on one thread) are split across kernel threads: waking a
  * worker takes tens of µs on an idle host, so smaller ones cannot gain (see benchmarks/tensor-jit/README.md).
  */
 const THREAD_MIN_MACS = 1 << 22;
+/**
+ * Column panels per grab of a split matmul: about an eighth of them, in pairs, so that a grab is whole 64-byte lines
+ * of each C row (two 8-float panels) and two threads never store into one line.
+ */
+const chunkPanels = (panels: number): number => 2 * Math.max(1, panels >> 4);
 /** Bytes after the last slot of a frame: kernels may read (never write) up to a vector past a buffer's end. */
 const FRAME_SLACK = 64;
 
@@ -410,7 +420,7 @@ export function buildProgram(jaxpr: Jaxpr, sched: Schedule): CompiledProgram {
               const slice = e.sliceBytes!;
               const fn = exports[e.threaded.name]!;
               const first = e.scratch + e.packedBytes!;
-              pool!.parallel(e.threaded.site, poolModule, e.threaded.index, base, panels, Math.max(1, panels >> 3), (w) => first + slice * (w + 1), (from, to) =>
+              pool!.parallel(e.threaded.site, poolModule, e.threaded.index, base, panels, chunkPanels(panels), (w) => first + slice * (w + 1), (from, to) =>
                 fn(base, from, to, first),
               );
               break;
