@@ -64,7 +64,7 @@ type ExecStep =
       scratchBytes: number;
       /** For a matmul: bytes of its transposed A packed once per call at the start of its scratch (shared by threads). */
       packedBytes?: number;
-      /** For a matmul: scratch bytes per thread (a B panel), after the packed A; one slice per thread when threaded. */
+      /** For a matmul: scratch bytes per thread (its packed B panels), after the packed A; one slice per thread when threaded. */
       sliceBytes?: number;
       /** For a matmul split across kernel threads: its exported name, index among the pool's functions and record. */
       threaded?: { name: string; index: number; site: ThreadSite };

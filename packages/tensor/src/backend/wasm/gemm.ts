@@ -272,18 +272,24 @@ export function emitGemm(mod: ModuleBuilder, spec: GemmSpec, cOffset: number, pa
     };
 
     /** Packs the panel's B columns col..col+cols into scratch: packed[p·8 + j] = op(B)[p, col + j]. */
-    const preparePanel = (cols: number): void => {
+    /** Points aCur (the packing destination) at this thread's scratch and bCur at B + index · bytesPerIndex. */
+    const startPacking = (index: Local, bytesPerIndex: number): void => {
       f.local.get(base);
       f.local.get(scratch);
       f.i32.add();
-      f.local.tee(panelB);
       f.local.set(aCur);
       f.local.get(bBase);
-      f.local.get(col);
-      f.i32.const(transB ? k * 4 : 4);
+      f.local.get(index);
+      f.i32.const(bytesPerIndex);
       f.i32.mul();
       f.i32.add();
       f.local.set(bCur);
+    };
+
+    const preparePanel = (cols: number): void => {
+      startPacking(col, transB ? k * 4 : 4);
+      f.local.get(aCur);
+      f.local.set(panelB);
       emitCountedLoop(f, k, packIndex, () => {
         if (!transB && cols === GEMM_TILE_COLS) {
           for (let v = 0; v < 2; v++) {
@@ -314,16 +320,7 @@ export function emitGemm(mod: ModuleBuilder, spec: GemmSpec, cOffset: number, pa
 
     /** Packs the `group` full panels starting at panel `panel` of untransposed B into consecutive scratch panels, row by row. */
     const packGroup = (): void => {
-      f.local.get(base);
-      f.local.get(scratch);
-      f.i32.add();
-      f.local.set(aCur);
-      f.local.get(bBase);
-      f.local.get(panel);
-      f.i32.const(GEMM_TILE_COLS * 4);
-      f.i32.mul();
-      f.i32.add();
-      f.local.set(bCur);
+      startPacking(panel, GEMM_TILE_COLS * 4);
       emitCountedLoop(f, k, packIndex, () => {
         for (let g = 0; g < group; g++)
           for (let v = 0; v < 2; v++) {
