@@ -21,6 +21,24 @@ function expectDisjoint(slots: readonly Slot[]): void {
     }
 }
 
+/** Compiles `f` with kernel threads off and on; both programs' outputs equal eager `f` within 1e-4. Returns the split one. */
+function expectSingleAndSplitMatchEager(f: (a: Array, b: Array) => Array, a: Array, b: Array) {
+  const expected = f(a, b).dataSync();
+  const jaxpr = jit(f).lower(a, b).jaxpr;
+  setKernelThreads(0);
+  const single = compileJaxpr(jaxpr);
+  setKernelThreads(1);
+  const multi = compileJaxpr(jaxpr);
+  setKernelThreads(0);
+  for (const program of [single, multi]) {
+    const got = program.run([a, b] as any)[0]!.dataSync();
+    let worst = 0;
+    got.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - expected[i]!))));
+    expect(worst).toBeLessThan(1e-4);
+  }
+  return multi;
+}
+
 const mlp = (p: { w: Array; b: Array }[], x: Array, y: Array): Array => {
   let h = x;
   p.forEach((l, i) => {
@@ -158,20 +176,7 @@ describe("compiled programs and the arena", () => {
     ] as const) {
       const a = random.normal(random.key(25), [m, k], { dtype: "float32" });
       const b = random.normal(random.key(26), [k, n], { dtype: "float32" });
-      const f = (a: Array, b: Array) => np.matmul(a, b);
-      const expected = f(a, b).dataSync();
-      const jaxpr = jit(f).lower(a, b).jaxpr;
-      setKernelThreads(0);
-      const single = compileJaxpr(jaxpr);
-      setKernelThreads(1);
-      const multi = compileJaxpr(jaxpr);
-      setKernelThreads(0);
-      for (const program of [single, multi]) {
-        const got = program.run([a, b] as any)[0]!.dataSync();
-        let worst = 0;
-        got.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - expected[i]!))));
-        expect(worst).toBeLessThan(1e-4);
-      }
+      expectSingleAndSplitMatchEager((a, b) => np.matmul(a, b), a, b);
     }
   });
 
@@ -179,18 +184,7 @@ describe("compiled programs and the arena", () => {
     // A stored [batch, k, m] with m = 30 (not a multiple of the 4-row panel), used as Aᵀ: the layout flag path.
     const a = random.normal(random.key(23), [3, 200, 30], { dtype: "float32" });
     const b = random.normal(random.key(24), [3, 200, 240], { dtype: "float32" });
-    const f = (a: Array, b: Array) => np.matmul(np.swapaxes(a, 1, 2), b);
-    const expected = f(a, b).toArray() as number[][][];
-    const jaxpr = jit(f).lower(a, b).jaxpr;
-    setKernelThreads(0);
-    const single = compileJaxpr(jaxpr);
-    setKernelThreads(1);
-    const multi = compileJaxpr(jaxpr);
-    setKernelThreads(0);
-    for (const program of [single, multi]) {
-      const got = program.run([a, b] as any)[0]!.toArray() as number[][][];
-      got.forEach((m, i) => m.forEach((row, r) => row.forEach((v, c) => expect(Math.abs(v - expected[i]![r]![c]!)).toBeLessThan(1e-4))));
-    }
+    const multi = expectSingleAndSplitMatchEager((a, b) => np.matmul(np.swapaxes(a, 1, 2), b), a, b);
     if (arena.shared && typeof (globalThis as any).process?.getBuiltinModule === "function") expect(multi.kernels.threaded).toBe(1);
   });
 });
