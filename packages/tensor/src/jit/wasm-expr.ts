@@ -2,8 +2,8 @@
 import type { DType } from "../dtype.ts";
 import { type JaxprEqn, Lit } from "../core/jaxpr.ts";
 import type { FuncRef, FunctionBuilder, Local, ModuleBuilder } from "../backend/wasm/emitter.ts";
-import { f64 } from "../backend/wasm/emitter.ts";
-import { SPECIAL } from "../backend/special.ts";
+import { f64, v128 } from "../backend/wasm/emitter.ts";
+import { SPECIAL, TANHF } from "../backend/special.ts";
 
 /** Lane class of a dtype in wasm kernels: float32, int32, uint32, or bool (held as a lane mask of all ones/zeros). */
 export type LaneClass = "f" | "i" | "u" | "b";
@@ -24,7 +24,6 @@ export const MATH_IMPORTS: Record<string, (...xs: number[]) => number> = {
   log: Math.log,
   sin: Math.sin,
   cos: Math.cos,
-  tanh: Math.tanh,
   expm1: Math.expm1,
   log1p: Math.log1p,
   erf: SPECIAL.erf,
@@ -120,6 +119,102 @@ function viaF64(body: (f: FunctionBuilder, operand: () => void) => void): Loweri
   };
 }
 
+/**
+ * float32 tanh on four lanes, operation for operation the float32 arithmetic of `tanhf` (backend/special.ts): both
+ * branches are computed for every lane, then selected; the sign bit of the input is put on |tanh|.
+ */
+const tanhF32: Lowering = (c, [a]) => {
+  const { f } = c;
+  const k = TANHF;
+  const [ax, z, small, r, n] = [0, 1, 2, 3, 4].map(() => f.declareLocal(v128)) as [Local, Local, Local, Local, Local];
+  /** acc ← acc·x + coefficient, for each coefficient after the first (Horner, separate multiply and add). */
+  const horner = (coefficients: readonly number[], x: Local): void => {
+    splat(f, "f", coefficients[0]!);
+    for (const cf of coefficients.slice(1)) {
+      f.local.get(x);
+      f.f32x4.mul();
+      splat(f, "f", cf);
+      f.f32x4.add();
+    }
+  };
+  get(c, a!);
+  f.f32x4.abs();
+  f.local.set(ax);
+  // Small |x|: ((P(z)·z)·|x|) + |x|, z = |x|².
+  get(c, ax, ax);
+  f.f32x4.mul();
+  f.local.set(z);
+  horner(k.odd, z);
+  get(c, z);
+  f.f32x4.mul();
+  get(c, ax);
+  f.f32x4.mul();
+  get(c, ax);
+  f.f32x4.add();
+  f.local.set(small);
+  // Larger |x|: e = e^{2|x|} = (((Q(r)·r²) + r) + 1)·2^n with n = floor(2|x|·log2 e + 0.5), r = 2|x| − n·ln2 (two parts).
+  get(c, ax);
+  splat(f, "f", 2);
+  f.f32x4.mul();
+  f.local.tee(r);
+  splat(f, "f", k.log2e);
+  f.f32x4.mul();
+  splat(f, "f", 0.5);
+  f.f32x4.add();
+  f.f32x4.floor();
+  f.local.set(n);
+  get(c, r, n);
+  splat(f, "f", k.ln2Hi);
+  f.f32x4.mul();
+  f.f32x4.sub();
+  get(c, n);
+  splat(f, "f", k.ln2Lo);
+  f.f32x4.mul();
+  f.f32x4.sub();
+  f.local.set(r);
+  horner(k.exp, r);
+  get(c, r, r);
+  f.f32x4.mul();
+  f.f32x4.mul();
+  get(c, r);
+  f.f32x4.add();
+  splat(f, "f", 1);
+  f.f32x4.add();
+  // 2^n as float bits: (n + 127) << 23.
+  get(c, n);
+  f.i32x4.truncSatF32x4S();
+  splat(f, "i", 127);
+  f.i32x4.add();
+  f.i32.const(23);
+  f.i32x4.shl();
+  f.f32x4.mul();
+  // 1 − 2/(e + 1); then 1 beyond the saturation point; then the small-|x| branch where it applies.
+  f.local.set(z);
+  splat(f, "f", 1);
+  splat(f, "f", 2);
+  get(c, z);
+  splat(f, "f", 1);
+  f.f32x4.add();
+  f.f32x4.div();
+  f.f32x4.sub();
+  f.local.set(z);
+  splat(f, "f", 1);
+  get(c, z, ax);
+  splat(f, "f", k.saturate);
+  f.f32x4.gt();
+  f.v128.bitselect();
+  f.local.set(z);
+  get(c, small, z, ax);
+  splat(f, "f", k.small);
+  f.f32x4.lt();
+  f.v128.bitselect();
+  // |tanh| with the input's sign bit.
+  get(c, a!);
+  splat(f, "i", -0x80000000);
+  f.v128.and();
+  f.v128.or();
+};
+
 const F64X2_ONES = [...new Uint8Array(new Float64Array([1, 1]).buffer)];
 
 /** `(a > b || a !== a) ? a : b` and the min analogue, lane by lane. */
@@ -211,6 +306,8 @@ function lowering(name: string, ins: LaneClass[], out: LaneClass, lits: readonly
         return simple((f) => f.f32x4.trunc());
       case "round":
         return simple((f) => f.f32x4.nearest());
+      case "tanh":
+        return tanhF32;
       case "rsqrt":
         return viaF64((f, operand) => {
           f.v128.const(F64X2_ONES);

@@ -85,7 +85,8 @@ export const unaryPrims = {
   log1p: defineUnary({ name: "log1p", expr: same("Math.log1p(a)"), jvp: (x, t) => div(t, add(x, 1)) }),
   sin: defineUnary({ name: "sin", expr: same("Math.sin(a)"), jvp: (x, t) => mul(t, cos(x)) }),
   cos: defineUnary({ name: "cos", expr: same("Math.cos(a)"), jvp: (x, t) => neg(mul(t, sin(x))) }),
-  tanh: defineUnary({ name: "tanh", expr: same("Math.tanh(a)"), jvp: (_x, t, y) => mul(t, sub(1, mul(y, y))) }),
+  // float32 tanh is computed in float32 arithmetic (H.tanhf), the same operations as its wasm SIMD lowering.
+  tanh: defineUnary({ name: "tanh", expr: (d) => (d === "float32" ? "H.tanhf(a)" : "Math.tanh(a)"), jvp: (_x, t, y) => mul(t, sub(1, mul(y, y))) }),
   sqrt: defineUnary({ name: "sqrt", expr: same("Math.sqrt(a)"), jvp: (_x, t, y) => div(t, mul(y, 2)) }),
   rsqrt: defineUnary({ name: "rsqrt", expr: same("1 / Math.sqrt(a)"), jvp: (x, t, y) => mul(t, mul(div(y, x), -0.5)) }),
   abs: defineUnary({ name: "abs", expr: same("Math.abs(a)"), jvp: (x, t) => mul(t, sign(x)) }),

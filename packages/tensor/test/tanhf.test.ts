@@ -1,0 +1,50 @@
+// float32 tanh: within 1 ulp of the correctly rounded tanh, odd with tanh(−0) = −0, and jit (wasm SIMD) equal to eager bit for bit.
+import { describe, expect, it } from "vitest";
+import { jit, np } from "../src/index.ts";
+import { tanhf } from "../src/backend/special.ts";
+
+const bitsOf = (x: number): number => new Uint32Array(new Float32Array([x]).buffer)[0]!;
+const ulps = (a: number, b: number): number => Math.abs((bitsOf(a) | 0) - (bitsOf(b) | 0));
+
+/** Float32 values from their bit patterns: every `stride`-th pattern in [from, to), both signs. */
+function sweep(from: number, to: number, stride: number): Float32Array {
+  const bits: number[] = [];
+  for (let b = from; b < to; b += stride) bits.push(b, (b | 0x80000000) >>> 0);
+  return new Float32Array(Uint32Array.from(bits).buffer);
+}
+
+describe("float32 tanh", () => {
+  it("is within 1 ulp of Math.tanh rounded to float32 from subnormals to saturation", () => {
+    // Up to 10.0 (0x41200000): the polynomial, the exp branch and the start of saturation.
+    const xs = sweep(0, 0x41200000, 4099);
+    let worst = 0;
+    for (const x of xs) worst = Math.max(worst, ulps(tanhf(x), Math.fround(Math.tanh(x))));
+    expect(worst).toBeLessThanOrEqual(1);
+  });
+
+  it("keeps the edge cases: ±0, ±∞, NaN, the branch points", () => {
+    expect(Object.is(tanhf(-0), -0)).toBe(true);
+    expect(Object.is(tanhf(0), 0)).toBe(true);
+    expect(tanhf(Infinity)).toBe(1);
+    expect(tanhf(-Infinity)).toBe(-1);
+    expect(tanhf(NaN)).toBeNaN();
+    for (const x of [0.625, Math.fround(0.6249999), Math.fround(9.1), 9.125, 1e-40])
+      for (const s of [x, -x]) expect(ulps(tanhf(s), Math.fround(Math.tanh(s)))).toBeLessThanOrEqual(1);
+  });
+
+  it("jit (wasm SIMD) equals eager bit for bit across the float32 range, NaN and ∞ included", () => {
+    // Bit patterns spread over all of uint32 (both signs, subnormals, NaNs), plus a length that leaves a partial vector.
+    const xs = np.array(sweep(0, 0x80000000, 65537).subarray(0, 65535));
+    const eager = np.tanh(xs).dataSync();
+    const jitted = jit((x: np.Array) => np.tanh(x))(xs).dataSync();
+    let mismatches = 0;
+    eager.forEach((v, i) => {
+      if (!(Object.is(v, jitted[i]) || (Number.isNaN(v) && Number.isNaN(jitted[i]!)))) mismatches++;
+    });
+    expect(mismatches).toBe(0);
+    // And through a fused kernel with other work (GELU-tanh's inner expression).
+    const x = np.array(sweep(0x30000000, 0x41000000, 1 << 14));
+    const gelu = (v: np.Array) => np.mul(np.mul(v, 0.5), np.add(1, np.tanh(np.mul(0.7978845608, np.add(v, np.mul(0.044715, np.mul(v, np.mul(v, v))))))));
+    expect(Array.from(jit(gelu)(x).dataSync())).toEqual(Array.from(gelu(x).dataSync()));
+  });
+});
