@@ -140,5 +140,30 @@ export function tanhf(x: number): number {
   return negative ? -y : y;
 }
 
+/**
+ * float32 e^x in float32 arithmetic (Cephes `expf`): n = floor(x·log2 e + 0.5), r = x − n·ln 2 (two parts), e^r by the
+ * polynomial of {@link TANHF}, then two exact scalings by 2^(n>>1) and 2^(n − (n>>1)) so that subnormal results are rounded
+ * once. x above `max` gives ∞, below `min` 0. Shared with the wasm SIMD lowering: eager and jit agree bit for bit.
+ */
+export const EXPF = {
+  max: Math.fround(88.72283905206835),
+  min: Math.fround(-103.972077),
+} as const;
+/** 2^k for k = −75 … 64 (index k + 75): the half-exponents of {@link expf}'s scaling, all normal float32 values. */
+const POW2_HALF = Float64Array.from({ length: 140 }, (_, i) => 2 ** (i - 75));
+
+/** float32 e^x of a float32 value (see {@link EXPF}); every intermediate is rounded to float32. */
+export function expf(x: number): number {
+  const f = Math.fround;
+  if (!(x <= EXPF.max)) return x > EXPF.max ? Infinity : x; // overflow, or NaN
+  if (x < EXPF.min) return 0;
+  const n = Math.floor(f(f(x * LOG2E) + 0.5));
+  const r = f(f(x - f(n * LN2_HI)) - f(n * LN2_LO));
+  const q = f(f(f(f(f(f(f(f(f(f(Q0! * r) + Q1!) * r) + Q2!) * r) + Q3!) * r) + Q4!) * r) + Q5!);
+  const y = f(f(f(q * f(r * r)) + r) + 1);
+  const half = n >> 1;
+  return f(f(y * POW2_HALF[half + 75]!) * POW2_HALF[n - half + 75]!);
+}
+
 /** Helpers visible to generated kernels as `H.name`. */
-export const SPECIAL = { erf, erfinv, roundHalfEven, tanhf };
+export const SPECIAL = { erf, erfinv, roundHalfEven, tanhf, expf };

@@ -3,7 +3,7 @@ import type { DType } from "../dtype.ts";
 import { type JaxprEqn, Lit } from "../core/jaxpr.ts";
 import type { FuncRef, FunctionBuilder, Local, ModuleBuilder } from "../backend/wasm/emitter.ts";
 import { f64, v128 } from "../backend/wasm/emitter.ts";
-import { SPECIAL, TANHF } from "../backend/special.ts";
+import { EXPF, SPECIAL, TANHF } from "../backend/special.ts";
 
 /** Lane class of a dtype in wasm kernels: float32, int32, uint32, or bool (held as a lane mask of all ones/zeros). */
 export type LaneClass = "f" | "i" | "u" | "b";
@@ -17,10 +17,9 @@ export function laneClass(dtype: DType): LaneClass | undefined {
 
 /**
  * JS functions called once per lane, in float64, for ops without an exact SIMD form. They are the very functions the
- * JS expressions call, so results match bit for bit; V8 calls the imported Math.exp/log/sin/cos/pow without a JS frame.
+ * JS expressions call, so results match bit for bit (float32 tanh and exp have SIMD lowerings of their own instead).
  */
 export const MATH_IMPORTS: Record<string, (...xs: number[]) => number> = {
-  exp: Math.exp,
   log: Math.log,
   sin: Math.sin,
   cos: Math.cos,
@@ -119,6 +118,91 @@ function viaF64(body: (f: FunctionBuilder, operand: () => void) => void): Loweri
   };
 }
 
+/** Pushes P(x) by Horner's rule over float32 lanes: acc ← acc·x + c for each coefficient after the first (no FMA). */
+function horner(f: FunctionBuilder, coefficients: readonly number[], x: Local): void {
+  splat(f, "f", coefficients[0]!);
+  for (const cf of coefficients.slice(1)) {
+    f.local.get(x);
+    f.f32x4.mul();
+    splat(f, "f", cf);
+    f.f32x4.add();
+  }
+}
+
+/** Pushes the float32 bits of 2^k for int32 lanes k in [−126, 127] held in `k`: (k + 127) << 23. */
+function pow2(f: FunctionBuilder, k: Local): void {
+  f.local.get(k);
+  splat(f, "i", 127);
+  f.i32x4.add();
+  f.i32.const(23);
+  f.i32x4.shl();
+}
+
+/**
+ * float32 e^x on four lanes, operation for operation `expf` (backend/special.ts): x clamped to [min, max] for the
+ * reduction (NaN stays NaN), the result scaled by 2^(n>>1) then 2^(n − (n>>1)), then ∞ above max and 0 below min.
+ */
+const expF32: Lowering = (c, [a]) => {
+  const { f } = c;
+  const k = TANHF;
+  const [x, n, r, half, rest] = [0, 1, 2, 3, 4].map(() => f.declareLocal(v128)) as [Local, Local, Local, Local, Local];
+  get(c, a!);
+  splat(f, "f", EXPF.max);
+  f.f32x4.min();
+  splat(f, "f", EXPF.min);
+  f.f32x4.max();
+  f.local.tee(x);
+  splat(f, "f", k.log2e);
+  f.f32x4.mul();
+  splat(f, "f", 0.5);
+  f.f32x4.add();
+  f.f32x4.floor();
+  f.local.tee(n);
+  f.i32x4.truncSatF32x4S();
+  f.local.tee(rest);
+  f.i32.const(1);
+  f.i32x4.shrS();
+  f.local.set(half);
+  get(c, rest, half);
+  f.i32x4.sub();
+  f.local.set(rest);
+  get(c, x, n);
+  splat(f, "f", k.ln2Hi);
+  f.f32x4.mul();
+  f.f32x4.sub();
+  get(c, n);
+  splat(f, "f", k.ln2Lo);
+  f.f32x4.mul();
+  f.f32x4.sub();
+  f.local.set(r);
+  horner(f, k.exp, r);
+  get(c, r, r);
+  f.f32x4.mul();
+  f.f32x4.mul();
+  get(c, r);
+  f.f32x4.add();
+  splat(f, "f", 1);
+  f.f32x4.add();
+  pow2(f, half);
+  f.f32x4.mul();
+  pow2(f, rest);
+  f.f32x4.mul();
+  // ∞ above max, 0 below min (the clamp kept n in range for those lanes).
+  f.local.set(x);
+  splat(f, "f", Infinity);
+  get(c, x, a!);
+  splat(f, "f", EXPF.max);
+  f.f32x4.gt();
+  f.v128.bitselect();
+  splat(f, "f", 0);
+  f.local.set(r);
+  f.local.set(x);
+  get(c, r, x, a!);
+  splat(f, "f", EXPF.min);
+  f.f32x4.lt();
+  f.v128.bitselect();
+};
+
 /**
  * float32 tanh on four lanes, operation for operation the float32 arithmetic of `tanhf` (backend/special.ts): both
  * branches are computed for every lane, then selected; the sign bit of the input is put on |tanh|.
@@ -127,16 +211,6 @@ const tanhF32: Lowering = (c, [a]) => {
   const { f } = c;
   const k = TANHF;
   const [ax, z, small, r, n] = [0, 1, 2, 3, 4].map(() => f.declareLocal(v128)) as [Local, Local, Local, Local, Local];
-  /** acc ← acc·x + coefficient, for each coefficient after the first (Horner, separate multiply and add). */
-  const horner = (coefficients: readonly number[], x: Local): void => {
-    splat(f, "f", coefficients[0]!);
-    for (const cf of coefficients.slice(1)) {
-      f.local.get(x);
-      f.f32x4.mul();
-      splat(f, "f", cf);
-      f.f32x4.add();
-    }
-  };
   get(c, a!);
   f.f32x4.abs();
   f.local.set(ax);
@@ -144,7 +218,7 @@ const tanhF32: Lowering = (c, [a]) => {
   get(c, ax, ax);
   f.f32x4.mul();
   f.local.set(z);
-  horner(k.odd, z);
+  horner(f, k.odd, z);
   get(c, z);
   f.f32x4.mul();
   get(c, ax);
@@ -172,7 +246,7 @@ const tanhF32: Lowering = (c, [a]) => {
   f.f32x4.mul();
   f.f32x4.sub();
   f.local.set(r);
-  horner(k.exp, r);
+  horner(f, k.exp, r);
   get(c, r, r);
   f.f32x4.mul();
   f.f32x4.mul();
@@ -180,13 +254,11 @@ const tanhF32: Lowering = (c, [a]) => {
   f.f32x4.add();
   splat(f, "f", 1);
   f.f32x4.add();
-  // 2^n as float bits: (n + 127) << 23.
+  // 2^n as float bits.
   get(c, n);
   f.i32x4.truncSatF32x4S();
-  splat(f, "i", 127);
-  f.i32x4.add();
-  f.i32.const(23);
-  f.i32x4.shl();
+  f.local.set(n);
+  pow2(f, n);
   f.f32x4.mul();
   // 1 − 2/(e + 1); then 1 beyond the saturation point; then the small-|x| branch where it applies.
   f.local.set(z);
@@ -308,6 +380,8 @@ function lowering(name: string, ins: LaneClass[], out: LaneClass, lits: readonly
         return simple((f) => f.f32x4.nearest());
       case "tanh":
         return tanhF32;
+      case "exp":
+        return expF32;
       case "rsqrt":
         return viaF64((f, operand) => {
           f.v128.const(F64X2_ONES);

@@ -79,7 +79,7 @@ export const unaryPrims = {
   ceil: defineUnary({ name: "ceil", expr: same("Math.ceil(a)"), jvp: (x) => zerosFor(x) }),
   round: defineUnary({ name: "round", expr: same("H.roundHalfEven(a)"), jvp: (x) => zerosFor(x) }),
   trunc: defineUnary({ name: "trunc", expr: same("Math.trunc(a)"), jvp: (x) => zerosFor(x) }),
-  exp: defineUnary({ name: "exp", expr: same("Math.exp(a)"), jvp: (_x, t, y) => mul(t, y) }),
+  exp: defineUnary({ name: "exp", expr: (d) => (d === "float32" ? "H.expf(a)" : "Math.exp(a)"), jvp: (_x, t, y) => mul(t, y) }),
   log: defineUnary({ name: "log", expr: same("Math.log(a)"), jvp: (x, t) => div(t, x) }),
   expm1: defineUnary({ name: "expm1", expr: same("Math.expm1(a)"), jvp: (_x, t, y) => mul(t, add(y, 1)) }),
   log1p: defineUnary({ name: "log1p", expr: same("Math.log1p(a)"), jvp: (x, t) => div(t, add(x, 1)) }),

@@ -1,7 +1,7 @@
-// float32 tanh: within 1 ulp of the correctly rounded tanh, odd with tanh(−0) = −0, and jit (wasm SIMD) equal to eager bit for bit.
+// float32 tanh and exp: within 1 ulp of the correctly rounded results, edge cases kept, and jit (wasm SIMD) equal to eager bit for bit.
 import { describe, expect, it } from "vitest";
 import { jit, np } from "../src/index.ts";
-import { tanhf } from "../src/backend/special.ts";
+import { expf, tanhf } from "../src/backend/special.ts";
 
 const bitsOf = (x: number): number => new Uint32Array(new Float32Array([x]).buffer)[0]!;
 const ulps = (a: number, b: number): number => Math.abs((bitsOf(a) | 0) - (bitsOf(b) | 0));
@@ -48,3 +48,47 @@ describe("float32 tanh", () => {
     expect(Array.from(jit(gelu)(x).dataSync())).toEqual(Array.from(gelu(x).dataSync()));
   });
 });
+
+/** Bit patterns spread over all of uint32 (both signs, subnormals, NaNs), with a length that leaves a partial vector. */
+const allPatterns = (): Float32Array => new Float32Array(Uint32Array.from({ length: 65535 }, (_, i) => (i * 65537 + 12345) >>> 0).buffer);
+
+function expectJitEqualsEager(op: (x: np.Array) => np.Array, xs: Float32Array): void {
+  const x = np.array(xs);
+  const eager = op(x).dataSync();
+  const jitted = jit(op)(x).dataSync();
+  let mismatches = 0;
+  eager.forEach((v, i) => {
+    if (!(Object.is(v, jitted[i]) || (Number.isNaN(v) && Number.isNaN(jitted[i]!)))) mismatches++;
+  });
+  expect(mismatches).toBe(0);
+}
+
+describe("float32 exp", () => {
+  it("is within 1 ulp of Math.exp rounded to float32, subnormal results included", () => {
+    // |x| up to 128 (0x43000000): overflow above 88.72, subnormal results below −87.3, zero below −103.97.
+    const xs = sweep(0, 0x43000000, 4111);
+    let worst = 0;
+    for (const x of xs) worst = Math.max(worst, ulps(expf(x), Math.fround(Math.exp(x))));
+    expect(worst).toBeLessThanOrEqual(1);
+  });
+
+  it("keeps the edge cases: ±0, ±∞, NaN, overflow and underflow thresholds", () => {
+    expect(expf(0)).toBe(1);
+    expect(expf(-0)).toBe(1);
+    expect(expf(Infinity)).toBe(Infinity);
+    expect(expf(-Infinity)).toBe(0);
+    expect(expf(NaN)).toBeNaN();
+    expect(expf(Math.fround(88.7229))).toBe(Infinity);
+    expect(expf(Math.fround(88.72283))).toBe(Math.fround(Math.exp(Math.fround(88.72283))));
+    expect(expf(Math.fround(-103.97))).toBe(2 ** -149);
+    expect(expf(Math.fround(-103.98))).toBe(0);
+  });
+
+  it("jit (wasm SIMD) equals eager bit for bit across the float32 range, and inside fused kernels", () => {
+    expectJitEqualsEager((x) => np.exp(x), allPatterns());
+    const x = sweep(0x30000000, 0x42c00000, 1 << 14);
+    expectJitEqualsEager((v) => np.div(np.exp(np.neg(v)), np.add(np.exp(v), 1)), x);
+    expectJitEqualsEager((v) => np.tanh(np.exp(np.mul(v, 0.1))), x);
+  });
+});
+
