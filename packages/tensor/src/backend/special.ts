@@ -165,5 +165,49 @@ export function expf(x: number): number {
   return f(f(y * POW2_HALF[half + 75]!) * POW2_HALF[n - half + 75]!);
 }
 
+/**
+ * float32 ln x in float32 arithmetic (Cephes `logf`): x = m·2^e with m in [√½, √2) (subnormals scaled by 2^25 first),
+ * ln(1 + f) for f = m − 1 by f − f²/2 + f³·P(f), then e·ln 2 added in two parts. x < 0 and NaN give NaN, ±0 gives −∞,
+ * ∞ gives ∞. Shared with the wasm SIMD lowering: eager and jit agree bit for bit.
+ */
+export const LOGF = {
+  sqrtHalf: Math.fround(0.707106781186547524),
+  /** f³·P(f) term, P's coefficients from the highest power. */
+  poly: [7.0376836292e-2, -1.151461031e-1, 1.167699874e-1, -1.2420140846e-1, 1.4249322787e-1, -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1].map(Math.fround),
+  /** Smallest normal float32; below it x is scaled by 2^25. */
+  minNormal: 2 ** -126,
+} as const;
+const LOG_BITS = new Uint32Array(1);
+const LOG_FLOAT = new Float32Array(LOG_BITS.buffer);
+const [L0, L1, L2, L3, L4, L5, L6, L7, L8] = LOGF.poly;
+
+/** float32 ln x of a float32 value (see {@link LOGF}); every intermediate is rounded to float32. */
+export function logf(x: number): number {
+  const f = Math.fround;
+  if (!(x > 0)) return x === 0 ? -Infinity : NaN; // ±0, negative, NaN
+  if (x === Infinity) return x;
+  let e = -126;
+  if (x < LOGF.minNormal) {
+    x *= 33554432; // 2^25, exact
+    e -= 25;
+  }
+  LOG_FLOAT[0] = x;
+  const bits = LOG_BITS[0]!;
+  e += bits >>> 23;
+  LOG_BITS[0] = (bits & 0x007fffff) | 0x3f000000;
+  let m = LOG_FLOAT[0]!; // in [0.5, 1)
+  if (m < LOGF.sqrtHalf) {
+    e -= 1;
+    m = f(f(m + m) - 1);
+  } else m = f(m - 1);
+  const z = f(m * m);
+  const p = f(f(f(f(f(f(f(f(f(f(f(f(f(f(f(f(L0! * m) + L1!) * m) + L2!) * m) + L3!) * m) + L4!) * m) + L5!) * m) + L6!) * m) + L7!) * m) + L8!);
+  let y = f(f(p * m) * z);
+  const fe = e;
+  y = f(y + f(fe * LN2_LO));
+  y = f(y + f(-0.5 * z));
+  return f(f(m + y) + f(fe * LN2_HI));
+}
+
 /** Helpers visible to generated kernels as `H.name`. */
-export const SPECIAL = { erf, erfinv, roundHalfEven, tanhf, expf };
+export const SPECIAL = { erf, erfinv, roundHalfEven, tanhf, expf, logf };

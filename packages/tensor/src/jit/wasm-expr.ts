@@ -3,7 +3,7 @@ import type { DType } from "../dtype.ts";
 import { type JaxprEqn, Lit } from "../core/jaxpr.ts";
 import type { FuncRef, FunctionBuilder, Local, ModuleBuilder } from "../backend/wasm/emitter.ts";
 import { f64, v128 } from "../backend/wasm/emitter.ts";
-import { EXPF, SPECIAL, TANHF } from "../backend/special.ts";
+import { EXPF, LOGF, SPECIAL, TANHF } from "../backend/special.ts";
 
 /** Lane class of a dtype in wasm kernels: float32, int32, uint32, or bool (held as a lane mask of all ones/zeros). */
 export type LaneClass = "f" | "i" | "u" | "b";
@@ -17,10 +17,9 @@ export function laneClass(dtype: DType): LaneClass | undefined {
 
 /**
  * JS functions called once per lane, in float64, for ops without an exact SIMD form. They are the very functions the
- * JS expressions call, so results match bit for bit (float32 tanh and exp have SIMD lowerings of their own instead).
+ * JS expressions call, so results match bit for bit (float32 tanh, exp and log have SIMD lowerings of their own instead).
  */
 export const MATH_IMPORTS: Record<string, (...xs: number[]) => number> = {
-  log: Math.log,
   sin: Math.sin,
   cos: Math.cos,
   expm1: Math.expm1,
@@ -204,6 +203,131 @@ const expF32: Lowering = (c, [a]) => {
 };
 
 /**
+ * float32 ln x on four lanes, operation for operation `logf` (backend/special.ts): subnormal lanes scaled by 2^25, the
+ * exponent and mantissa split by bits, then the polynomial; ∞, ±0 (→ −∞) and negative or NaN lanes (→ NaN) last.
+ */
+const logF32: Lowering = (c, [a]) => {
+  const { f } = c;
+  const k = LOGF;
+  const [x, e, m, z, y] = [0, 1, 2, 3, 4].map(() => f.declareLocal(v128)) as [Local, Local, Local, Local, Local];
+  const select = (ifTrue: () => void, ifFalse: () => void, mask: () => void): void => {
+    ifTrue();
+    ifFalse();
+    mask();
+    f.v128.bitselect();
+  };
+  const subnormal = (): void => {
+    get(c, a!);
+    splat(f, "f", k.minNormal);
+    f.f32x4.lt();
+  };
+  select(
+    () => {
+      get(c, a!);
+      splat(f, "f", 2 ** 25);
+      f.f32x4.mul();
+    },
+    () => get(c, a!),
+    subnormal,
+  );
+  f.local.set(x);
+  // e = (bits >>> 23) − 126 (− 25 more for scaled subnormals); m = mantissa with exponent bits of 0.5.
+  get(c, x);
+  f.i32.const(23);
+  f.i32x4.shrU();
+  select(
+    () => splat(f, "i", -151),
+    () => splat(f, "i", -126),
+    subnormal,
+  );
+  f.i32x4.add();
+  f.local.set(e);
+  get(c, x);
+  splat(f, "i", 0x007fffff);
+  f.v128.and();
+  splat(f, "i", 0x3f000000);
+  f.v128.or();
+  f.local.set(m);
+  // m < √½: e − 1 (the mask is −1 there) and m = (m + m) − 1; else m − 1.
+  get(c, m);
+  splat(f, "f", k.sqrtHalf);
+  f.f32x4.lt();
+  f.local.set(z);
+  get(c, e, z);
+  f.i32x4.add();
+  f.local.set(e);
+  select(
+    () => {
+      get(c, m, m);
+      f.f32x4.add();
+      splat(f, "f", 1);
+      f.f32x4.sub();
+    },
+    () => {
+      get(c, m);
+      splat(f, "f", 1);
+      f.f32x4.sub();
+    },
+    () => get(c, z),
+  );
+  f.local.set(m);
+  get(c, m, m);
+  f.f32x4.mul();
+  f.local.set(z);
+  horner(f, k.poly, m);
+  get(c, m);
+  f.f32x4.mul();
+  get(c, z);
+  f.f32x4.mul();
+  get(c, e);
+  f.f32x4.convertI32x4S();
+  f.local.tee(e);
+  splat(f, "f", TANHF.ln2Lo);
+  f.f32x4.mul();
+  f.f32x4.add();
+  splat(f, "f", -0.5);
+  get(c, z);
+  f.f32x4.mul();
+  f.f32x4.add();
+  f.local.set(y);
+  get(c, m, y);
+  f.f32x4.add();
+  get(c, e);
+  splat(f, "f", TANHF.ln2Hi);
+  f.f32x4.mul();
+  f.f32x4.add();
+  f.local.set(y);
+  // ln ∞ = ∞, ln ±0 = −∞, and NaN where x < 0 or x is NaN (x ≥ 0 fails).
+  const special = (value: number, mask: () => void): void => {
+    select(
+      () => splat(f, "f", value),
+      () => get(c, y),
+      mask,
+    );
+    f.local.set(y);
+  };
+  special(Infinity, () => {
+    get(c, a!);
+    splat(f, "f", Infinity);
+    f.f32x4.eq();
+  });
+  special(-Infinity, () => {
+    get(c, a!);
+    splat(f, "f", 0);
+    f.f32x4.eq();
+  });
+  select(
+    () => get(c, y),
+    () => splat(f, "f", NaN),
+    () => {
+      get(c, a!);
+      splat(f, "f", 0);
+      f.f32x4.ge();
+    },
+  );
+};
+
+/**
  * float32 tanh on four lanes, operation for operation the float32 arithmetic of `tanhf` (backend/special.ts): both
  * branches are computed for every lane, then selected; the sign bit of the input is put on |tanh|.
  */
@@ -382,6 +506,8 @@ function lowering(name: string, ins: LaneClass[], out: LaneClass, lits: readonly
         return tanhF32;
       case "exp":
         return expF32;
+      case "log":
+        return logF32;
       case "rsqrt":
         return viaF64((f, operand) => {
           f.v128.const(F64X2_ONES);

@@ -80,7 +80,7 @@ export const unaryPrims = {
   round: defineUnary({ name: "round", expr: same("H.roundHalfEven(a)"), jvp: (x) => zerosFor(x) }),
   trunc: defineUnary({ name: "trunc", expr: same("Math.trunc(a)"), jvp: (x) => zerosFor(x) }),
   exp: defineUnary({ name: "exp", expr: (d) => (d === "float32" ? "H.expf(a)" : "Math.exp(a)"), jvp: (_x, t, y) => mul(t, y) }),
-  log: defineUnary({ name: "log", expr: same("Math.log(a)"), jvp: (x, t) => div(t, x) }),
+  log: defineUnary({ name: "log", expr: (d) => (d === "float32" ? "H.logf(a)" : "Math.log(a)"), jvp: (x, t) => div(t, x) }),
   expm1: defineUnary({ name: "expm1", expr: same("Math.expm1(a)"), jvp: (_x, t, y) => mul(t, add(y, 1)) }),
   log1p: defineUnary({ name: "log1p", expr: same("Math.log1p(a)"), jvp: (x, t) => div(t, add(x, 1)) }),
   sin: defineUnary({ name: "sin", expr: same("Math.sin(a)"), jvp: (x, t) => mul(t, cos(x)) }),
