@@ -1,7 +1,7 @@
-// float32 tanh, exp and log: within 1 ulp of the correctly rounded results, edge cases kept, and jit (wasm SIMD) equal to eager bit for bit.
+// float32 tanh, exp, log and logistic: within 1 ulp of the correctly rounded results, edge cases kept, and jit (wasm SIMD) equal to eager bit for bit.
 import { describe, expect, it } from "vitest";
 import { jit, np } from "../src/index.ts";
-import { expf, logf, tanhf } from "../src/backend/special.ts";
+import { expf, logf, logisticf, tanhf } from "../src/backend/special.ts";
 
 const bitsOf = (x: number): number => new Uint32Array(new Float32Array([x]).buffer)[0]!;
 const ulps = (a: number, b: number): number => Math.abs((bitsOf(a) | 0) - (bitsOf(b) | 0));
@@ -120,6 +120,25 @@ describe("float32 log", () => {
     const x = sweep(0x30000000, 0x42c00000, 1 << 14);
     expectJitEqualsEager((v) => np.log(np.add(np.exp(np.neg(np.abs(v))), 1)), x);
     expectJitEqualsEager((v) => np.log(np.sub(1, np.square(np.tanh(v)))), x);
+  });
+});
+
+describe("float32 logistic", () => {
+  it("is within 2 ulp of the float64 logistic rounded to float32, and keeps ±∞, ±0 and NaN", () => {
+    const ref = (x: number): number => Math.fround(x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
+    let worst = 0;
+    for (const x of sweep(0, 0x42e00000, 4133)) worst = Math.max(worst, ulps(logisticf(x), ref(x)));
+    expect(worst).toBeLessThanOrEqual(2);
+    expect(logisticf(Infinity)).toBe(1);
+    expect(logisticf(-Infinity)).toBe(0);
+    expect(logisticf(0)).toBe(0.5);
+    expect(logisticf(-0)).toBe(0.5);
+    expect(logisticf(NaN)).toBeNaN();
+  });
+
+  it("jit (wasm SIMD) equals eager bit for bit across the float32 range", () => {
+    expectJitEqualsEager((x) => np.sigmoid(x), allPatterns());
+    expectJitEqualsEager((v) => np.mul(v, np.sigmoid(np.mul(v, 1.702))), sweep(0x30000000, 0x42c00000, 1 << 14));
   });
 });
 

@@ -209,5 +209,16 @@ export function logf(x: number): number {
   return f(f(m + y) + f(fe * LN2_HI));
 }
 
+/**
+ * float32 logistic 1/(1 + e^{−x}) in float32 arithmetic: with e = expf(−|x|), 1/(1 + e) for x ≥ 0 and e/(1 + e) below,
+ * so e^{−|x|} never overflows. The wasm SIMD lowering computes the same operations.
+ */
+export function logisticf(x: number): number {
+  const f = Math.fround;
+  const e = expf(-Math.abs(x));
+  const d = f(1 + e);
+  return x >= 0 ? f(1 / d) : f(e / d);
+}
+
 /** Helpers visible to generated kernels as `H.name`. */
-export const SPECIAL = { erf, erfinv, roundHalfEven, tanhf, expf, logf };
+export const SPECIAL = { erf, erfinv, roundHalfEven, tanhf, expf, logf, logisticf };

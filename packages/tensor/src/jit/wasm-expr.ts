@@ -17,7 +17,7 @@ export function laneClass(dtype: DType): LaneClass | undefined {
 
 /**
  * JS functions called once per lane, in float64, for ops without an exact SIMD form. They are the very functions the
- * JS expressions call, so results match bit for bit (float32 tanh, exp and log have SIMD lowerings of their own instead).
+ * JS expressions call, so results match bit for bit (float32 tanh, exp, log and logistic have SIMD lowerings of their own instead).
  */
 export const MATH_IMPORTS: Record<string, (...xs: number[]) => number> = {
   sin: Math.sin,
@@ -26,7 +26,6 @@ export const MATH_IMPORTS: Record<string, (...xs: number[]) => number> = {
   log1p: Math.log1p,
   erf: SPECIAL.erf,
   erf_inv: SPECIAL.erfinv,
-  logistic: (a) => (a >= 0 ? 1 / (1 + Math.exp(-a)) : Math.exp(a) / (1 + Math.exp(a))),
   pow: Math.pow,
   rem: (a, b) => a % b,
 };
@@ -39,7 +38,7 @@ export function mathImportSource(name: string): string | null {
   const fn = MATH_IMPORTS[name];
   if (!fn) return null;
   if ((Math as unknown as Record<string, unknown>)[name] === fn) return `Math.${name}`;
-  return name === "logistic" || name === "rem" ? String(fn) : null;
+  return name === "rem" ? String(fn) : null;
 }
 
 /** Emission context of one kernel function: the builder, imported math functions and the number of live lanes. */
@@ -327,6 +326,30 @@ const logF32: Lowering = (c, [a]) => {
   );
 };
 
+/** float32 logistic on four lanes, as `logisticf`: e = e^{−|x|} by {@link expF32}, then 1/(1 + e) or e/(1 + e). */
+const logisticF32: Lowering = (c, [a]) => {
+  const { f } = c;
+  const [negAbs, e, d] = [0, 1, 2].map(() => f.declareLocal(v128)) as [Local, Local, Local];
+  get(c, a!);
+  f.f32x4.abs();
+  f.f32x4.neg();
+  f.local.set(negAbs);
+  expF32(c, [negAbs]);
+  f.local.tee(e);
+  splat(f, "f", 1);
+  f.f32x4.add();
+  f.local.set(d);
+  splat(f, "f", 1);
+  get(c, d);
+  f.f32x4.div();
+  get(c, e, d);
+  f.f32x4.div();
+  get(c, a!);
+  splat(f, "f", 0);
+  f.f32x4.ge();
+  f.v128.bitselect();
+};
+
 /**
  * float32 tanh on four lanes, operation for operation the float32 arithmetic of `tanhf` (backend/special.ts): both
  * branches are computed for every lane, then selected; the sign bit of the input is put on |tanh|.
@@ -508,6 +531,8 @@ function lowering(name: string, ins: LaneClass[], out: LaneClass, lits: readonly
         return expF32;
       case "log":
         return logF32;
+      case "logistic":
+        return logisticF32;
       case "rsqrt":
         return viaF64((f, operand) => {
           f.v128.const(F64X2_ONES);

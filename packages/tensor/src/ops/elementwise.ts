@@ -94,7 +94,7 @@ export const unaryPrims = {
   erfinv: defineUnary({ name: "erf_inv", expr: same("H.erfinv(a)"), jvp: (_x, t, y) => mul(t, mul(exp(mul(y, y)), SQRT_PI / 2)) }),
   logistic: defineUnary({
     name: "logistic",
-    expr: same("a >= 0 ? 1 / (1 + Math.exp(-a)) : Math.exp(a) / (1 + Math.exp(a))"),
+    expr: (d) => (d === "float32" ? "H.logisticf(a)" : "a >= 0 ? 1 / (1 + Math.exp(-a)) : Math.exp(a) / (1 + Math.exp(a))"),
     jvp: (_x, t, y) => mul(t, mul(y, sub(1, y))),
   }),
   isFinite: defineUnary({ name: "is_finite", expr: same("Number.isFinite(a) ? 1 : 0"), outDtype: "bool" }),
