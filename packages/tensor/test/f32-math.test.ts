@@ -1,7 +1,7 @@
-// float32 tanh, exp, log and logistic: within 1 ulp of the correctly rounded results, edge cases kept, and jit (wasm SIMD) equal to eager bit for bit.
+// float32 tanh, exp, log, logistic and erfinv: within 1 ulp of the correctly rounded results, edge cases kept, and jit (wasm SIMD) equal to eager bit for bit.
 import { describe, expect, it } from "vitest";
 import { jit, np } from "../src/index.ts";
-import { expf, logf, logisticf, tanhf } from "../src/backend/special.ts";
+import { erfinv, erfinvf, expf, logf, logisticf, tanhf } from "../src/backend/special.ts";
 
 const bitsOf = (x: number): number => new Uint32Array(new Float32Array([x]).buffer)[0]!;
 const ulps = (a: number, b: number): number => Math.abs((bitsOf(a) | 0) - (bitsOf(b) | 0));
@@ -139,6 +139,18 @@ describe("float32 logistic", () => {
   it("jit (wasm SIMD) equals eager bit for bit across the float32 range", () => {
     expectJitEqualsEager((x) => np.sigmoid(x), allPatterns());
     expectJitEqualsEager((v) => np.mul(v, np.sigmoid(np.mul(v, 1.702))), sweep(0x30000000, 0x42c00000, 1 << 14));
+  });
+});
+
+describe("float32 erfinv", () => {
+  it("one Newton step rounds to the same float32 as two, and jit equals eager", () => {
+    let differing = 0;
+    for (let i = 0; i < 200_000; i++) {
+      const y = Math.fround((i + 0.5) / 100_000 - 1);
+      if (Math.fround(erfinvf(y)) !== Math.fround(erfinv(y))) differing++;
+    }
+    expect(differing).toBe(0);
+    expectJitEqualsEager((x) => np.erfinv(x), sweep(0, 0x3f800001, 1 << 10));
   });
 });
 

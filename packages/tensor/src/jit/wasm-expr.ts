@@ -25,7 +25,7 @@ export const MATH_IMPORTS: Record<string, (...xs: number[]) => number> = {
   expm1: Math.expm1,
   log1p: Math.log1p,
   erf: SPECIAL.erf,
-  erf_inv: SPECIAL.erfinv,
+  erf_inv: SPECIAL.erfinvf,
   pow: Math.pow,
   rem: (a, b) => a % b,
 };

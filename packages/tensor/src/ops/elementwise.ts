@@ -91,7 +91,7 @@ export const unaryPrims = {
   rsqrt: defineUnary({ name: "rsqrt", expr: same("1 / Math.sqrt(a)"), jvp: (x, t, y) => mul(t, mul(div(y, x), -0.5)) }),
   abs: defineUnary({ name: "abs", expr: same("Math.abs(a)"), jvp: (x, t) => mul(t, sign(x)) }),
   erf: defineUnary({ name: "erf", expr: same("H.erf(a)"), jvp: (x, t) => mul(t, mul(exp(neg(mul(x, x))), 2 / SQRT_PI)) }),
-  erfinv: defineUnary({ name: "erf_inv", expr: same("H.erfinv(a)"), jvp: (_x, t, y) => mul(t, mul(exp(mul(y, y)), SQRT_PI / 2)) }),
+  erfinv: defineUnary({ name: "erf_inv", expr: (d) => (d === "float32" ? "H.erfinvf(a)" : "H.erfinv(a)"), jvp: (_x, t, y) => mul(t, mul(exp(mul(y, y)), SQRT_PI / 2)) }),
   logistic: defineUnary({
     name: "logistic",
     expr: (d) => (d === "float32" ? "H.logisticf(a)" : "a >= 0 ? 1 / (1 + Math.exp(-a)) : Math.exp(a) / (1 + Math.exp(a))"),
