@@ -142,12 +142,12 @@ function pow2(f: FunctionBuilder, k: Local): void {
  */
 const expF32: Lowering = (c, [a]) => {
   const { f } = c;
-  const k = TANHF;
+  const k = EXPF;
   const [x, n, r, half, rest] = [0, 1, 2, 3, 4].map(() => f.declareLocal(v128)) as [Local, Local, Local, Local, Local];
   get(c, a!);
-  splat(f, "f", EXPF.max);
+  splat(f, "f", k.max);
   f.f32x4.min();
-  splat(f, "f", EXPF.min);
+  splat(f, "f", k.min);
   f.f32x4.max();
   f.local.tee(x);
   splat(f, "f", k.log2e);
@@ -173,7 +173,7 @@ const expF32: Lowering = (c, [a]) => {
   f.f32x4.mul();
   f.f32x4.sub();
   f.local.set(r);
-  horner(f, k.exp, r);
+  horner(f, k.poly, r);
   get(c, r, r);
   f.f32x4.mul();
   f.f32x4.mul();
@@ -189,14 +189,14 @@ const expF32: Lowering = (c, [a]) => {
   f.local.set(x);
   splat(f, "f", Infinity);
   get(c, x, a!);
-  splat(f, "f", EXPF.max);
+  splat(f, "f", k.max);
   f.f32x4.gt();
   f.v128.bitselect();
   splat(f, "f", 0);
   f.local.set(r);
   f.local.set(x);
   get(c, r, x, a!);
-  splat(f, "f", EXPF.min);
+  splat(f, "f", k.min);
   f.f32x4.lt();
   f.v128.bitselect();
 };
@@ -281,7 +281,7 @@ const logF32: Lowering = (c, [a]) => {
   get(c, e);
   f.f32x4.convertI32x4S();
   f.local.tee(e);
-  splat(f, "f", TANHF.ln2Lo);
+  splat(f, "f", EXPF.ln2Lo);
   f.f32x4.mul();
   f.f32x4.add();
   splat(f, "f", -0.5);
@@ -292,7 +292,7 @@ const logF32: Lowering = (c, [a]) => {
   get(c, m, y);
   f.f32x4.add();
   get(c, e);
-  splat(f, "f", TANHF.ln2Hi);
+  splat(f, "f", EXPF.ln2Hi);
   f.f32x4.mul();
   f.f32x4.add();
   f.local.set(y);
@@ -357,7 +357,7 @@ const logisticF32: Lowering = (c, [a]) => {
 const tanhF32: Lowering = (c, [a]) => {
   const { f } = c;
   const k = TANHF;
-  const [ax, z, small, r, n] = [0, 1, 2, 3, 4].map(() => f.declareLocal(v128)) as [Local, Local, Local, Local, Local];
+  const [ax, z, small, r] = [0, 1, 2, 3].map(() => f.declareLocal(v128)) as [Local, Local, Local, Local];
   get(c, a!);
   f.f32x4.abs();
   f.local.set(ax);
@@ -373,40 +373,12 @@ const tanhF32: Lowering = (c, [a]) => {
   get(c, ax);
   f.f32x4.add();
   f.local.set(small);
-  // Larger |x|: e = e^{2|x|} = (((Q(r)·r²) + r) + 1)·2^n with n = floor(2|x|·log2 e + 0.5), r = 2|x| − n·ln2 (two parts).
+  // Larger |x|: e = e^{2|x|} by the exp lowering.
   get(c, ax);
   splat(f, "f", 2);
   f.f32x4.mul();
-  f.local.tee(r);
-  splat(f, "f", k.log2e);
-  f.f32x4.mul();
-  splat(f, "f", 0.5);
-  f.f32x4.add();
-  f.f32x4.floor();
-  f.local.set(n);
-  get(c, r, n);
-  splat(f, "f", k.ln2Hi);
-  f.f32x4.mul();
-  f.f32x4.sub();
-  get(c, n);
-  splat(f, "f", k.ln2Lo);
-  f.f32x4.mul();
-  f.f32x4.sub();
   f.local.set(r);
-  horner(f, k.exp, r);
-  get(c, r, r);
-  f.f32x4.mul();
-  f.f32x4.mul();
-  get(c, r);
-  f.f32x4.add();
-  splat(f, "f", 1);
-  f.f32x4.add();
-  // 2^n as float bits.
-  get(c, n);
-  f.i32x4.truncSatF32x4S();
-  f.local.set(n);
-  pow2(f, n);
-  f.f32x4.mul();
+  expF32(c, [r]);
   // 1 − 2/(e + 1); then 1 beyond the saturation point; then the small-|x| branch where it applies.
   f.local.set(z);
   splat(f, "f", 1);
