@@ -1,7 +1,7 @@
-// float32 tanh, exp, log, logistic and erfinv: within 1 ulp of the correctly rounded results, edge cases kept, and jit (wasm SIMD) equal to eager bit for bit.
+// float32 tanh, exp, log, log1p, logistic and erfinv: within 1 ulp of the correctly rounded results, edge cases kept, and jit (wasm SIMD) equal to eager bit for bit.
 import { describe, expect, it } from "vitest";
 import { jit, np } from "../src/index.ts";
-import { erfinv, erfinvf, expf, logf, logisticf, tanhf } from "../src/backend/special.ts";
+import { erfinv, erfinvf, expf, log1pf, logf, logisticf, tanhf } from "../src/backend/special.ts";
 
 const bitsOf = (x: number): number => new Uint32Array(new Float32Array([x]).buffer)[0]!;
 const ulps = (a: number, b: number): number => Math.abs((bitsOf(a) | 0) - (bitsOf(b) | 0));
@@ -151,6 +151,25 @@ describe("float32 erfinv", () => {
     }
     expect(differing).toBe(0);
     expectJitEqualsEager((x) => np.erfinv(x), sweep(0, 0x3f800001, 1 << 10));
+  });
+});
+
+describe("float32 log1p", () => {
+  it("is within 2 ulp of Math.log1p rounded to float32 above −1, and keeps −1, ∞, NaN and tiny x", () => {
+    let worst = 0;
+    for (const x of sweep(0, 0x7f800000, 4133)) if (x > -1) worst = Math.max(worst, ulps(log1pf(x), Math.fround(Math.log1p(x))));
+    expect(worst).toBeLessThanOrEqual(2);
+    expect(log1pf(-1)).toBe(-Infinity);
+    expect(log1pf(Infinity)).toBe(Infinity);
+    expect(log1pf(-2)).toBeNaN();
+    expect(log1pf(NaN)).toBeNaN();
+    expect(log1pf(Math.fround(1e-30))).toBe(Math.fround(1e-30));
+    expect(Object.is(log1pf(-0), -0)).toBe(true);
+  });
+
+  it("jit (wasm SIMD) equals eager bit for bit, softplus included", () => {
+    expectJitEqualsEager((x) => np.log1p(x), allPatterns());
+    expectJitEqualsEager((v) => np.softplus(v), sweep(0x30000000, 0x42c00000, 1 << 14));
   });
 });
 

@@ -200,6 +200,19 @@ export function logf(x: number): number {
 }
 
 /**
+ * float32 ln(1 + x) in float32 arithmetic (D. Goldberg's correction, "What every computer scientist should know about
+ * floating-point arithmetic", 1991): u = 1 + x rounded; x itself when u = 1, else logf(u) · x/(u − 1), which cancels
+ * the rounding error of u. Within 2 ulp of the rounded ln(1 + x) (tested); ∞ stays ∞, −1 gives −∞, below −1 NaN.
+ */
+export function log1pf(x: number): number {
+  const f = Math.fround;
+  const u = f(1 + x);
+  if (u === 1) return x;
+  if (u === Infinity) return u;
+  return f(logf(u) * f(x / f(u - 1)));
+}
+
+/**
  * float32 logistic 1/(1 + e^{−x}) in float32 arithmetic: with e = expf(−|x|), 1/(1 + e) for x ≥ 0 and e/(1 + e) below,
  * so e^{−|x|} never overflows. The wasm SIMD lowering computes the same operations.
  */
@@ -219,4 +232,4 @@ export function erfinvf(y: number): number {
 }
 
 /** Helpers visible to generated kernels as `H.name`. */
-export const SPECIAL = { erf, erfinv, erfinvf, roundHalfEven, tanhf, expf, logf, logisticf };
+export const SPECIAL = { erf, erfinv, erfinvf, roundHalfEven, tanhf, expf, logf, log1pf, logisticf };

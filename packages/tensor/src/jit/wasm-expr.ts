@@ -17,13 +17,12 @@ export function laneClass(dtype: DType): LaneClass | undefined {
 
 /**
  * JS functions called once per lane, in float64, for ops without an exact SIMD form. They are the very functions the
- * JS expressions call, so results match bit for bit (float32 tanh, exp, log and logistic have SIMD lowerings of their own instead).
+ * JS expressions call, so results match bit for bit (float32 tanh, exp, log, log1p and logistic have SIMD lowerings of their own instead).
  */
 export const MATH_IMPORTS: Record<string, (...xs: number[]) => number> = {
   sin: Math.sin,
   cos: Math.cos,
   expm1: Math.expm1,
-  log1p: Math.log1p,
   erf: SPECIAL.erf,
   erf_inv: SPECIAL.erfinvf,
   pow: Math.pow,
@@ -326,6 +325,33 @@ const logF32: Lowering = (c, [a]) => {
   );
 };
 
+/** float32 ln(1 + x) on four lanes, as `log1pf`: u = 1 + x, then x where u = 1, ∞ where u = ∞, else log(u)·x/(u − 1). */
+const log1pF32: Lowering = (c, [a]) => {
+  const { f } = c;
+  const u = f.declareLocal(v128);
+  const y = f.declareLocal(v128);
+  splat(f, "f", 1);
+  get(c, a!);
+  f.f32x4.add();
+  f.local.set(u);
+  logF32(c, [u]);
+  get(c, a!, u);
+  splat(f, "f", 1);
+  f.f32x4.sub();
+  f.f32x4.div();
+  f.f32x4.mul();
+  f.local.set(y);
+  get(c, a!, y, u);
+  splat(f, "f", 1);
+  f.f32x4.eq();
+  f.v128.bitselect();
+  f.local.set(y);
+  get(c, u, y, u);
+  splat(f, "f", Infinity);
+  f.f32x4.eq();
+  f.v128.bitselect();
+};
+
 /** float32 logistic on four lanes, as `logisticf`: e = e^{−|x|} by {@link expF32}, then 1/(1 + e) or e/(1 + e). */
 const logisticF32: Lowering = (c, [a]) => {
   const { f } = c;
@@ -503,6 +529,8 @@ function lowering(name: string, ins: LaneClass[], out: LaneClass, lits: readonly
         return expF32;
       case "log":
         return logF32;
+      case "log1p":
+        return log1pF32;
       case "logistic":
         return logisticF32;
       case "rsqrt":

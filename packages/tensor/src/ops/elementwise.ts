@@ -82,7 +82,7 @@ export const unaryPrims = {
   exp: defineUnary({ name: "exp", expr: (d) => (d === "float32" ? "H.expf(a)" : "Math.exp(a)"), jvp: (_x, t, y) => mul(t, y) }),
   log: defineUnary({ name: "log", expr: (d) => (d === "float32" ? "H.logf(a)" : "Math.log(a)"), jvp: (x, t) => div(t, x) }),
   expm1: defineUnary({ name: "expm1", expr: same("Math.expm1(a)"), jvp: (_x, t, y) => mul(t, add(y, 1)) }),
-  log1p: defineUnary({ name: "log1p", expr: same("Math.log1p(a)"), jvp: (x, t) => div(t, add(x, 1)) }),
+  log1p: defineUnary({ name: "log1p", expr: (d) => (d === "float32" ? "H.log1pf(a)" : "Math.log1p(a)"), jvp: (x, t) => div(t, add(x, 1)) }),
   sin: defineUnary({ name: "sin", expr: same("Math.sin(a)"), jvp: (x, t) => mul(t, cos(x)) }),
   cos: defineUnary({ name: "cos", expr: same("Math.cos(a)"), jvp: (x, t) => neg(mul(t, sin(x))) }),
   // float32 tanh is computed in float32 arithmetic (H.tanhf), the same operations as its wasm SIMD lowering.
