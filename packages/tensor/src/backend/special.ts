@@ -1,4 +1,4 @@
-// Scalar special functions JS lacks (erf, erfinv, round-half-even), accurate to float64.
+// Scalar special functions: erf, erfinv and round-half-even to float64, and float32 tanh/exp/log/log1p/logistic in float32 arithmetic.
 
 const TWO_OVER_SQRT_PI = 1.1283791670955126;
 
