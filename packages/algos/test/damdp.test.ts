@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { type Array, DriftError, jit, np, random, tree } from "@drift/tensor";
 import { Box, type Env, vectorEnv } from "@drift/envs";
-import { augmentBatch, damdpDiscount, damdpEnv, denoisingStepIndices, splitDamdpObservation } from "../src/damdp/index.ts";
+import { augmentBatch, damdpDiscount, damdpEnv, denoisingStepIndices, denoisingStepWeights, splitDamdpObservation } from "../src/damdp/index.ts";
 
 const f32 = (x: unknown) => np.array(x as any, { dtype: "float32" });
 const vec = (a: Array) => a.toArray() as number[];
@@ -209,5 +209,25 @@ describe("augmentBatch (replay-buffer-level DA-MDP)", () => {
     }, eager, jitted);
     expect(() => augmentBatch(batch, prefix, f32([[0.4]]), x0, steps)).toThrow(/executed must have shape \[2,1\]/);
     expect(() => denoisingStepIndices(random.key(0), 2, 3, 4)).toThrow(/perRow/);
+  });
+
+  it("samples the last step on every row with \"last\", and its weights make the chain sum unbiased", () => {
+    const K = 5;
+    const steps = rows(denoisingStepIndices(random.key(2), 4000, K, 3, "last"));
+    expect(steps.every((r) => r[0] === K - 1 && r.slice(1).every((k) => Number.isInteger(k) && k >= 0 && k < K - 1))).toBe(true);
+    const counts = new globalThis.Array<number>(K - 1).fill(0);
+    for (const r of steps) for (const k of r.slice(1)) counts[k]! += 1;
+    for (const c of counts) expect(Math.abs(c / 8000 - 0.25)).toBeLessThan(0.02);
+    // Σ_j w_j ℓ(k_j) averaged over rows ≈ Σ_k ℓ(k), for ℓ(k) = k² (sum 30), under both samplings.
+    for (const sampling of ["last", "uniform"] as const) {
+      const w = denoisingStepWeights(K, 3, sampling);
+      expect(w.reduce((a, b) => a + b)).toBeCloseTo(K, 12);
+      const ks = rows(denoisingStepIndices(random.key(3), 4000, K, 3, sampling));
+      const est = ks.reduce((acc, r) => acc + r.reduce((a, k, j) => a + w[j]! * k * k, 0), 0) / ks.length;
+      expect(Math.abs(est - 30)).toBeLessThan(0.6);
+    }
+    expect(denoisingStepWeights(K, K, "last")).toEqual([1, 1, 1, 1, 1]);
+    expect(() => denoisingStepIndices(random.key(0), 2, K, 1, "last")).toThrow(/perRow ≥ 2/);
+    expect(() => denoisingStepIndices(random.key(0), 2, K, 2, "first" as never)).toThrow(/sampling must be "uniform" or "last"; got "first"/);
   });
 });

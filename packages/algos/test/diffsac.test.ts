@@ -101,6 +101,20 @@ describe("DiffSAC losses on tiny cases", () => {
     expect(vec(r.target)).toEqual([9, 2, 2]);
   });
 
+  it("env-step targets unroll a fresh chain at s': r + γ(1−d)(Σ_j c^j(−αℓ'_j) + c^{K−1} min Q̄(s', x'_{K−1}, K−1, x'_K))", () => {
+    const calls: unknown[][] = [];
+    const critic = stubCritic([[0, 0], [0, 0]], [[5, 7], [6, 1]], calls);
+    const nextChain = { obs: f32([[1], [2]]), latents: f32([[[0], [0.5], [1]], [[0], [-0.5], [-1]]]), logRatio: f32([[1, 2], [3, 4]]) };
+    const reward = f32([1, 2]);
+    const terminated = np.array([false, true]);
+    // K = 2, α = 0.5, c = 1: V = −αℓ'_0 − αℓ'_1 + min Q̄ = −0.5 − 1 + 5 = 3.5 (row 0); the terminal row keeps r.
+    expect(vec(diffsacFamily.envStepTargets(critic, "target", f32(0.5), nextChain, reward, terminated, 0.9, 1)).map((v) => +v.toFixed(5))).toEqual([4.15, 2]);
+    expect(vec(np.reshape(calls[0]![2] as Array, [-1]))).toEqual([0.5, -0.5]);
+    expect(vec(calls[0]![3] as Array)).toEqual([1, 1]);
+    // c = 0.5 per intermediate step: V = −0.5 + 0.5·(−1 + 5) = 1.5.
+    expect(vec(diffsacFamily.envStepTargets(critic, "target", f32(0.5), nextChain, reward, terminated, 0.9, 0.5))[0]).toBeCloseTo(1 + 0.9 * 1.5, 5);
+  });
+
   it("actor: mean(α(log F − log B)(ã) − min_i Q_i(s̃, ã)) with ã one reparameterised step at s̃", () => {
     const kCalls: unknown[][] = [];
     const kernel = stubKernel({ xNext: [[0.1], [0.2]], logF: [-1, 0], logB: [-2, -1] }, kCalls);
@@ -110,6 +124,9 @@ describe("DiffSAC losses on tiny cases", () => {
     expect(vec(logRatio)).toEqual([1, 1]);
     expect(loss.item()).toBeCloseTo((0.2 * 1 - 1 + (0.2 * 1 - 3)) / 2, 6);
     expect(kCalls[0]!.slice(2)).toEqual([states.obs, states.latent, states.step]);
+    // Row weights (a stratified draw of steps) make it the weighted mean: (1·(0.2 − 1) + 3·(0.2 − 3)) / 4.
+    const weighted = diffsacFamily.actorLoss(critic, kernel, "actor", "online", f32(0.2), states, random.key(0), f32([1, 3]));
+    expect(weighted.loss.item()).toBeCloseTo((1 * (0.2 - 1) + 3 * (0.2 - 3)) / 4, 6);
   });
 
   it("actor gradient flows through the one step's x_{k+1} into Q and through log F − log B", () => {
@@ -135,6 +152,9 @@ describe("DiffSAC losses on tiny cases", () => {
     expect(l.item()).toBeCloseTo(0.5 * (1.4 + 1), 6);
     expect(g.item()).toBeCloseTo(0.5 * (1.4 + 1), 6);
     expect(diffsacFamily.priorEntropy(2, 3)).toBeCloseTo(Math.log(2 * Math.PI * Math.E * 9), 10);
+    // Weighted rows: Ĥ = H(p_0) − K·Σwℓ/Σw = 1 − 4·(1·0.2 + 3·(−0.4))/4 = 2.
+    expect(diffsacFamily.entropyEstimate(logRatio, 4, 1, f32([1, 3])).item()).toBeCloseTo(2, 6);
+    expect(diffsacFamily.alphaLoss(f32(Math.log(0.5)), logRatio, 4, 1, -1, f32([1, 3])).item()).toBeCloseTo(0.5 * (2 + 1), 6);
   });
 });
 
@@ -158,6 +178,21 @@ describe("DiffSAC networks", () => {
     expect(vec(np.reshape(st.xNext, [-1]))).toEqual(vec(np.reshape(want.xNext, [-1])));
     expect(vec(st.logF)).toEqual(vec(want.logF));
   });
+
+  it("the afterstate critic sees concat(s, oneHot(k)) ⊕ x_{k+1}/σ_0 and ignores x_k", () => {
+    const c = small({ criticInput: "afterstate" });
+    const { critic } = diffsacFamily.diffsacNetworks(2, 1, c);
+    const qp = critic.init(random.key(0));
+    const ref = qEnsemble({ obsDim: 2 + 3, actDim: 1, hidden: [16, 16], size: 2, activation: c.activation });
+    const obs = f32([[0.5, -0.5], [1, 0]]);
+    const k = i32([2, 0]);
+    const a = f32([[0.3], [6]]);
+    const feats = f32([[0.5, -0.5, 0, 0, 1], [1, 0, 1, 0, 0]]);
+    const q = critic.apply(qp, obs, f32([[3], [-1.5]]), k, a);
+    expect(np.max(np.abs(np.sub(q, ref.apply(qp, feats, f32([[0.1], [2]]))))).item()).toBeLessThan(1e-6);
+    expect(vec(np.reshape(critic.apply(qp, obs, f32([[-7], [0]]), k, a), [-1]))).toEqual(vec(np.reshape(q, [-1])));
+    expect(() => diffsacFamily.diffsacNetworks(2, 1, small({ criticInput: "state" }))).toThrow(/criticInput must be "transition" or "afterstate"; got "state"/);
+  });
 });
 
 describe("DiffSAC agent", () => {
@@ -172,8 +207,8 @@ describe("DiffSAC agent", () => {
   };
 
   it("updates under jit (all steps and sampled steps) with finite metrics equal to the eager update", () => {
-    for (const [stepsPerTransition, criticTarget] of [[3, "chain"], [1, "step"]] as const) {
-      const c = small({ stepsPerTransition, criticTarget, maxGradNorm: stepsPerTransition === 1 ? 0.5 : 0 });
+    for (const [stepsPerTransition, criticTarget, extra] of [[3, "chain", {}], [1, "step", {}], [2, "chain", { stepSampling: "last", criticInput: "afterstate" }], [2, "unrolled", { stepSampling: "last" }]] as const) {
+      const c = small({ stepsPerTransition, criticTarget, maxGradNorm: stepsPerTransition === 1 ? 0.5 : 0, ...extra });
       const s0 = diffsac.agent.create(random.key(0), obsSpace, actSpace, c);
       const update = jit((s: any, b: any, k: Array) => diffsac.agent.update(s, b, k));
       let s = s0;
@@ -189,8 +224,11 @@ describe("DiffSAC agent", () => {
     }
   });
 
-  it("samples actions inside the action box (SDE and ODE evaluation)", () => {
-    for (const evalSampler of ["sde", "ode"]) {
+  it("samples actions inside the action box (SDE, ODE and mode evaluation); the mode path ignores the key", () => {
+    const mode = diffsac.agent.create(random.key(0), obsSpace, actSpace, small({ evalSampler: "mode" }));
+    const act = (k: number) => diffsac.agent.sampleActions(mode, batch.obs, random.key(k), { deterministic: true });
+    expect(vec(np.reshape(act(1), [-1]))).toEqual(vec(np.reshape(act(2), [-1])));
+    for (const evalSampler of ["sde", "ode", "mode"]) {
       const s = diffsac.agent.create(random.key(0), obsSpace, actSpace, small({ evalSampler }));
       for (const deterministic of [false, true]) {
         const a = jit((st: any, o: Array, k: Array) => diffsac.agent.sampleActions(st, o, k, { deterministic }))(s, batch.obs, random.key(1));
@@ -206,7 +244,7 @@ describe("DiffSAC agent", () => {
     expect(taxonomyTable()).toMatch(/\| diffsac \| reparameterization \| uniform \| diffusion \| off-policy \|/);
     expect(diffsac.taxonomy).toMatchObject({ policy: "diffusion", regime: "off-policy", reference: "uniform" });
     expect(diffsac.choices?.discounting).toEqual(["augmented", "env"]);
-    expect(diffsac.choices?.criticTarget).toEqual(["chain", "step"]);
+    expect(diffsac.choices?.criticTarget).toEqual(["chain", "step", "unrolled"]);
     for (const suite of ["gym", "dmc", "toy"] as const) expect(diffsac.defaults[suite].stepsPerTransition).toBeLessThanOrEqual(diffsac.defaults[suite].diffusionSteps);
   });
 });

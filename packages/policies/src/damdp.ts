@@ -222,6 +222,11 @@ export interface DamdpPolicy {
   sample(params: DamdpParams, key: Array, s: Array): DamdpChain;
   /** The deterministic evaluation chain (x_0 ~ p_0, then K `odeStep`s). */
   sampleOde(params: DamdpParams, key: Array, s: Array, coef?: number): { action: Array; latent: Array };
+  /**
+   * The chain's mode path: x_0 = 0 (the prior's mode), then x_{k+1} = the mean of F_θ(·|x_k, s, k) for every k
+   * (noise-free, full control); the diffusion analogue of a Gaussian policy's tanh(μ).
+   */
+  sampleMode(params: DamdpParams, s: Array): { action: Array; latent: Array };
   /** clip(tanh(x), ±actionClip). */
   squash(x: Array): Array;
 }
@@ -378,6 +383,12 @@ export function damdpPolicy(config: DamdpConfig): DamdpPolicy {
       checkState(s);
       let x = samplePrior(key, s.shape.slice(0, -1), params.dt.dtype);
       for (let k = 0; k < K; k++) x = odeStep(params, condition(s, x), x, k, coef);
+      return { action: squash(x), latent: x };
+    },
+    sampleMode(params, s) {
+      checkState(s);
+      let x = np.zeros([...s.shape.slice(0, -1), actionDim], { dtype: params.dt.dtype as DType });
+      for (let k = 0; k < K; k++) x = forwardKernel(params, condition(s, x), x, k).mean;
       return { action: squash(x), latent: x };
     },
     squash,

@@ -185,6 +185,13 @@ describe("chain policy", () => {
     checkGrads((p: DamdpParams) => np.add(np.sum(pol.sample(p, key, s).logRatio), np.sum(pol.sample(p, key, s).latent)), [params], { eps: 1e-6, atol: 1e-6, rtol: 1e-5 });
     const ode = pol.sampleOde(params, key, s);
     expect(ode.action.shape).toEqual([2, D]);
+    // The mode path: from x_0 = 0, each kernel's mean, i.e. an ODE step with the full control (coef 1).
+    const mode = pol.sampleMode(params, s);
+    let x = np.zeros([2, D], { dtype: "float64" });
+    for (let k = 0; k < 3; k++) x = pol.odeStep(params, np.concatenate([s, x], -1), x, k, 1);
+    expect(maxDiff(mode.latent, x)).toBeLessThan(1e-12);
+    expect(maxDiff(mode.action, pol.squash(x))).toBeLessThan(1e-12);
+    expect(maxDiff(jit((p: DamdpParams, ss: Array) => pol.sampleMode(p, ss).latent)(params, s), x)).toBeLessThan(1e-12);
   });
 });
 

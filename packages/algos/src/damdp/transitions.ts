@@ -44,15 +44,37 @@ export function damdpDiscount(envStep: Array, gamma: number, discounting: DamdpD
 }
 
 /**
- * Denoising step indices [B, m] (int32): every step 0..K−1 in order for each row when m = K, otherwise m steps drawn
- * uniformly from [0, K) per row.
+ * How `denoisingStepIndices` draws m of the K denoising steps per env transition: "uniform" draws all m uniformly from
+ * [0, K) (with replacement); "last" always takes the env-moving step K − 1 (column 0) and draws the other m − 1
+ * uniformly from [0, K − 1), so every update trains the last step on the whole batch.
  */
-export function denoisingStepIndices(key: Array, rows: number, steps: number, perRow: number): Array {
+export type StepSampling = "uniform" | "last";
+
+/**
+ * Denoising step indices [B, m] (int32): every step 0..K−1 in order for each row when m = K, otherwise m steps per row
+ * drawn as `sampling` says.
+ */
+export function denoisingStepIndices(key: Array, rows: number, steps: number, perRow: number, sampling: StepSampling = "uniform"): Array {
   const op = "denoisingStepIndices";
   if (!Number.isInteger(steps) || steps <= 0) throw new DriftError(op, `steps must be a positive integer; got ${steps}`);
   if (!Number.isInteger(perRow) || perRow <= 0 || perRow > steps) throw new DriftError(op, `perRow must be an integer in [1, ${steps}]; got ${perRow}`);
+  if (sampling !== "uniform" && sampling !== "last") throw new DriftError(op, `sampling must be "uniform" or "last"; got ${JSON.stringify(sampling)}`);
   if (perRow === steps) return np.broadcastTo(np.arange(steps).reshape([1, steps]), [rows, steps]);
-  return random.randint(key, [rows, perRow], 0, steps);
+  if (sampling === "uniform") return random.randint(key, [rows, perRow], 0, steps);
+  if (perRow < 2) throw new DriftError(op, `sampling "last" needs perRow ≥ 2 (the last step plus at least one other); got ${perRow}`);
+  const last = np.full([rows, 1], steps - 1, { dtype: "int32" });
+  return np.concatenate([last, random.randint(key, [rows, perRow - 1], 0, steps - 1)], 1);
+}
+
+/**
+ * Per-row weights [m] for the indices of `denoisingStepIndices`: with them Σ_j w_j ℓ(k_j) is an unbiased estimate of
+ * the chain sum Σ_k ℓ(k) for each transition (K/m each for "uniform"; 1 for the last step and (K−1)/(m−1) for the
+ * others with "last"; 1 each when m = K). They sum to K.
+ */
+export function denoisingStepWeights(steps: number, perRow: number, sampling: StepSampling = "uniform"): number[] {
+  if (perRow === steps) return new globalThis.Array<number>(steps).fill(1);
+  if (sampling === "uniform") return new globalThis.Array<number>(perRow).fill(steps / perRow);
+  return [1, ...new globalThis.Array<number>(perRow - 1).fill((steps - 1) / (perRow - 1))];
 }
 
 /**

@@ -1,5 +1,5 @@
 // DiffSAC networks: the DA-MDP chain policy (F_θ, B) as a one-step kernel and twin critics Q(s, x_k, k, x_{k+1}) (papers.md §1.2, §1.6).
-import { type Array, np } from "@drift/tensor";
+import { type Array, DriftError, np } from "@drift/tensor";
 import type { layers } from "@drift/nn";
 import { type DamdpPolicy, type DamdpStep, damdpPolicy } from "@drift/policies";
 import { qEnsemble } from "../common/critics.ts";
@@ -29,6 +29,12 @@ export interface DiffSacNetworkConfig {
   learnFriction: boolean;
   /** Env action = clip(tanh(x_K), ±actionClip). */
   actionClip: number;
+  /**
+   * What the critics see: "transition" Q(s, x_k, k, x_{k+1}), or "afterstate" Q(s, k, x_{k+1}). The second is exact on
+   * the DA-MDP: a step k < K−1 moves deterministically to (s, x_{k+1}, k+1) with reward 0, and the env step's outcome
+   * depends on s and x_K only, so Q never depends on x_k; dropping it spares the critic learning that invariance.
+   */
+  criticInput: string;
 }
 
 /** One denoising decision: the reparameterised x_{k+1} ~ F_θ(·|x_k, s, k) with log F_θ and log B (`DamdpStep`). */
@@ -45,8 +51,9 @@ export interface AugmentedCritic {
 
 /**
  * The chain policy (`damdpPolicy` conditioned on concat(s, x_k)), its one-step kernel, and an ensemble of MLP critics on
- * concat(s, x_k/σ_0, oneHot(k, K)) ⊕ x_{k+1}/σ_0 (latents scaled by the prior std; the reference feeds normalised
- * s, x_k and a Fourier step embedding, papers.md §1.3).
+ * concat(s, x_k/σ_0, oneHot(k, K)) ⊕ x_{k+1}/σ_0, or concat(s, oneHot(k, K)) ⊕ x_{k+1}/σ_0 with `criticInput`
+ * "afterstate" (latents scaled by the prior std; the reference feeds normalised s, x_k and a Fourier step embedding,
+ * papers.md §1.3).
  */
 export function diffsacNetworks(obsDim: number, actDim: number, c: DiffSacNetworkConfig): { policy: DamdpPolicy; kernel: DenoisingKernel; critic: AugmentedCritic } {
   const K = c.diffusionSteps;
@@ -66,13 +73,18 @@ export function diffsacNetworks(obsDim: number, actDim: number, c: DiffSacNetwor
   const kernel: DenoisingKernel = {
     step: (params, key, obs, latent, step) => policy.step(params as any, key, np.concatenate([obs, latent], -1), latent, step),
   };
-  const q = qEnsemble({ obsDim: obsDim + actDim + K, actDim, hidden: c.hidden, size: c.numCritics, activation: c.activation });
+  if (c.criticInput !== "transition" && c.criticInput !== "afterstate")
+    throw new DriftError("diffsacNetworks", `criticInput must be "transition" or "afterstate"; got ${JSON.stringify(c.criticInput)}`);
+  const afterstate = c.criticInput === "afterstate";
+  const q = qEnsemble({ obsDim: obsDim + (afterstate ? 0 : actDim) + K, actDim, hidden: c.hidden, size: c.numCritics, activation: c.activation });
   const scale = 1 / c.initStd;
   const critic: AugmentedCritic = {
     size: c.numCritics,
     init: (key) => q.init(key),
-    apply: (params, obs, latent, step, action) =>
-      q.apply(params, np.concatenate([obs, np.mul(latent, scale), np.oneHot(step.astype("int32"), K, { dtype: "float32" })], -1), np.mul(action, scale)),
+    apply: (params, obs, latent, step, action) => {
+      const k = np.oneHot(step.astype("int32"), K, { dtype: "float32" });
+      return q.apply(params, np.concatenate(afterstate ? [obs, k] : [obs, np.mul(latent, scale), k], -1), np.mul(action, scale));
+    },
   };
   return { policy, kernel, critic };
 }

@@ -18,9 +18,9 @@ import type { Algorithm } from "../taxonomy.ts";
 import { OFF_POLICY_DEFAULTS, type LoopConfig } from "../train/loop-config.ts";
 import { fromActionBox, toActionBox, spaceInfo, type ActionBox } from "../common/critics.ts";
 import { gradientStep } from "../common/optimize.ts";
-import { type DamdpDiscounting, augmentBatch, damdpDiscount, denoisingStepIndices } from "../damdp/transitions.ts";
+import { type DamdpDiscounting, type StepSampling, augmentBatch, damdpDiscount, denoisingStepIndices, denoisingStepWeights } from "../damdp/transitions.ts";
 import { type DiffSacNetworkConfig, diffsacNetworks } from "./networks.ts";
-import { actorLoss, alphaLoss, chainTargets, criticLoss, entropyEstimate } from "./losses.ts";
+import { actorLoss, alphaLoss, chainTargets, criticLoss, entropyEstimate, envStepTargets } from "./losses.ts";
 
 /** DiffSAC hyperparameters (plus the shared off-policy loop settings). */
 export type DiffSacConfig = LoopConfig &
@@ -39,13 +39,23 @@ export type DiffSacConfig = LoopConfig &
   /** Global-norm gradient clip of actor and critic (0 = none; the reference REPPO uses 0.5). */
   maxGradNorm: number;
   /**
-   * Critic target of the steps that do not move the env: "step" (one-step soft Bellman, papers.md §1.6) or "chain"
-   * (`chainTargets`: unrolled along the re-sampled on-policy chain, bootstrapped on the last-step critic).
+   * Critic targets: "step" (one-step soft Bellman on every row, papers.md §1.6); "chain" (the steps that do not move the
+   * env unrolled along the re-sampled on-policy chain and bootstrapped on the last-step critic, `chainTargets`; the env
+   * step one-step); "unrolled" (as "chain", and the env step's target unrolled over a fresh chain at s',
+   * `envStepTargets`: one bootstrap hop per env step, as SAC).
    */
   criticTarget: string;
   /** Denoising steps drawn per env transition in each update (diffusionSteps = all of them, in order). */
   stepsPerTransition: number;
-  /** Deterministic (evaluation) actions: "ode" (x + η(−x/σ_0² + ½f_θ)) or "sde" (the stochastic chain). */
+  /**
+   * How those steps are drawn (`denoisingStepIndices`): "uniform", or "last" (the env-moving step on every transition
+   * plus stepsPerTransition − 1 uniform others; the actor loss and Ĥ weight the rows by `denoisingStepWeights`).
+   */
+  stepSampling: string;
+  /**
+   * Deterministic (evaluation) actions: "ode" (x_0 ~ p_0, then x + η(−x/σ_0² + ½f_θ), the reference's), "mode" (x_0 = 0,
+   * then each kernel's mean: `sampleMode`) or "sde" (the stochastic chain).
+   */
   evalSampler: string;
 };
 
@@ -99,13 +109,16 @@ export const diffsacAgent: Agent<DiffSacState, DiffSacConfig> = {
     const K = c.diffusionSteps;
     const { policy, kernel, critic } = diffsacNetworks(s.obsDim, s.actDim, c);
     const opts = optimizers(c);
-    const [kChain, kSteps, kPrior, kc, ka] = [0, 1, 2, 3, 4].map((i) => random.foldIn(key, i)) as [Array, Array, Array, Array, Array];
+    const [kChain, kSteps, kPrior, kc, ka, kNext] = [0, 1, 2, 3, 4, 5].map((i) => random.foldIn(key, i)) as [Array, Array, Array, Array, Array, Array];
     const B = batch.obs.shape[0]!;
     const obs = np.reshape(batch.obs, [B, s.obsDim]);
     const nextObs = np.reshape(batch.nextObs, [B, s.obsDim]);
     const executed = tanhUnsquash(np.reshape(fromActionBox(batch.action, s.box), [B, s.actDim]), c.actionClip);
     const sampled = policy.sample(s.actor.params as any, kChain, obs);
-    const steps = denoisingStepIndices(kSteps, B, K, c.stepsPerTransition);
+    const sampling = c.stepSampling as StepSampling;
+    const steps = denoisingStepIndices(kSteps, B, K, c.stepsPerTransition, sampling);
+    const rowWeights =
+      sampling === "uniform" ? undefined : np.reshape(np.broadcastTo(np.array([denoisingStepWeights(K, c.stepsPerTransition, sampling)], { dtype: "float32" }), [B, c.stepsPerTransition]), [-1]);
     const aug = augmentBatch(
       { obs, nextObs, reward: batch.reward, terminated: batch.terminated },
       np.slice(sampled.chain, null, [0, K]),
@@ -115,18 +128,23 @@ export const diffsacAgent: Agent<DiffSacState, DiffSacConfig> = {
     );
     const discount = damdpDiscount(aug.envStep, c.gamma, c.discounting as DamdpDiscounting);
     const alpha = np.exp(s.logAlpha.value);
-    const chain =
-      c.criticTarget === "chain"
-        ? chainTargets(critic, s.critic.target, alpha, { obs, latents: sampled.chain, logRatio: sampled.logRatio }, steps, c.discounting === "env" ? 1 : c.gamma)
-        : undefined;
+    const intermediate = c.discounting === "env" ? 1 : c.gamma;
+    /** `envStepTargets` over a fresh chain at s', repeated for each row's m augmented steps: [B·m]. */
+    const unrolledEnvTargets = () => {
+      const next = policy.sample(s.actor.params as any, kNext, nextObs);
+      const env = envStepTargets(critic, s.critic.target, alpha, { obs: nextObs, latents: next.chain, logRatio: next.logRatio }, batch.reward, batch.terminated, c.gamma, intermediate);
+      return np.reshape(np.broadcastTo(np.expandDims(env, 1), [B, c.stepsPerTransition]), [-1]);
+    };
+    const chain = c.criticTarget === "step" ? undefined : chainTargets(critic, s.critic.target, alpha, { obs, latents: sampled.chain, logRatio: sampled.logRatio }, steps, intermediate);
+    const targets = chain && c.criticTarget === "unrolled" ? { target: np.where(chain.mask, chain.target, unrolledEnvTargets()) } : chain;
 
     const q = gradientStep(opts.critic, s.critic, (p) => {
-      const r = criticLoss(critic, kernel, p, s.critic.target, s.actor.params, alpha, aug, discount, kc, chain);
+      const r = criticLoss(critic, kernel, p, s.critic.target, s.actor.params, alpha, aug, discount, kc, targets);
       return [r.loss, r.q];
     });
     const criticParams = q.part.params;
     const pi = gradientStep(opts.actor, s.actor, (p) => {
-      const r = actorLoss(critic, kernel, p, criticParams, alpha, aug, ka);
+      const r = actorLoss(critic, kernel, p, criticParams, alpha, aug, ka, rowWeights);
       return [r.loss, r.logRatio];
     });
     const logRatio = pi.aux;
@@ -135,7 +153,7 @@ export const diffsacAgent: Agent<DiffSacState, DiffSacConfig> = {
     let logAlpha = s.logAlpha;
     let aLoss = np.array(0);
     if (c.autoAlpha) {
-      const a = gradientStep(opts.alpha, { params: s.logAlpha.value, opt: s.logAlpha.opt }, (la) => [alphaLoss(la, logRatio, K, h0, -s.actDim * c.targetEntropyScale), null]);
+      const a = gradientStep(opts.alpha, { params: s.logAlpha.value, opt: s.logAlpha.opt }, (la) => [alphaLoss(la, logRatio, K, h0, -s.actDim * c.targetEntropyScale, rowWeights), null]);
       logAlpha = { value: a.part.params, opt: a.part.opt };
       aLoss = a.loss;
     }
@@ -146,7 +164,7 @@ export const diffsacAgent: Agent<DiffSacState, DiffSacConfig> = {
       "losses/actor_loss": pi.loss,
       "losses/alpha": alpha,
       "losses/alpha_loss": aLoss,
-      "losses/entropy": entropyEstimate(logRatio, K, h0),
+      "losses/entropy": entropyEstimate(logRatio, K, h0, rowWeights),
       "losses/log_ratio": np.mean(logRatio),
     };
     return [
@@ -159,7 +177,8 @@ export const diffsacAgent: Agent<DiffSacState, DiffSacConfig> = {
     const { policy } = diffsacNetworks(s.obsDim, s.actDim, s.config);
     const flat = np.reshape(obs, [obs.shape[0]!, s.obsDim]);
     const params = s.actor.params as any;
-    const u = opts.deterministic && s.config.evalSampler === "ode" ? policy.sampleOde(params, key, flat).action : policy.sample(params, key, flat).action;
+    const sampler = opts.deterministic ? s.config.evalSampler : "sde";
+    const u = sampler === "ode" ? policy.sampleOde(params, key, flat).action : sampler === "mode" ? policy.sampleMode(params, flat).action : policy.sample(params, key, flat).action;
     return toActionBox(u, s.box);
   },
 };
@@ -172,11 +191,17 @@ export const diffsacAgent: Agent<DiffSacState, DiffSacConfig> = {
 // lower entropy target (−4 per dim; Ĥ is a loose lower bound, and at −1 α stayed ≈ 0.07 and the policy broad). Gym
 // discounts per env step (γ = 0.99, SAC's horizon) with chain targets; the toy suite keeps the reference's 0.999 per
 // augmented step (its reward does not depend on the state, so the horizon does not change the optimal policy).
-// Cost: the whole update is one jit program; at these sizes it takes ~390 ms on 2 cores, of which the 8× augmented
-// batch (stepsPerTransition 8) is ~2/3 and the actor's GELU (per-lane Math.tanh under jit) ~40%. benchmarks/learning
-// runs Pendulum with 64-wide nets, a ReLU actor and 2 steps per transition (~25 ms per update) and TurningDoubleWell
-// with 128-wide nets, 4 steps per transition, friction 2 and entropy target −7 per dim (see its suites.ts: a lower
-// target sharpens the modes but lets one of them take over).
+// Gym uses the afterstate critic, the last denoising step on every transition and the mode path for evaluation. On
+// HalfCheetah-v5 (seed 0, 2×256 ReLU actor, 2 steps per transition) the transition critic with uniform steps and ODE
+// evaluation scored −532, −141, −223, −412, −331 at 10k…50k (SAC: −152, 517, 1971, 2952, 3403); with the three
+// changes, +140 at 15k, 262 at 20k and 870 at 30k. On the 50k checkpoint of the first run the samplers gave (3 episodes)
+// ODE −374, SDE −301, mode +208; on the second run's 30k checkpoint (10 episodes) ODE 752, SDE 566, mode 799 (one
+// episode 231, the others 806–956). Unrolling the env step's target too ("unrolled") trailed: −491 at 20k.
+// The toy suite keeps the transition critic and uniform steps it was tuned with (TurningDoubleWell, suites.ts).
+// Cost: the whole update is one jit program; the full-width gym default (8 steps per transition, 3×256 GELU-tanh actor)
+// is the slow end; benchmarks/learning runs Pendulum with 64-wide nets, a ReLU actor and 2 steps per transition and
+// TurningDoubleWell with 128-wide nets, 4 steps per transition, friction 2 and entropy target −7 per dim (see its
+// suites.ts: a lower target sharpens the modes but lets one of them take over).
 const gym: DiffSacConfig = {
   ...OFF_POLICY_DEFAULTS,
   gamma: 0.99,
@@ -203,8 +228,10 @@ const gym: DiffSacConfig = {
   learnFriction: false,
   actionClip: 0.999,
   criticTarget: "chain",
+  criticInput: "afterstate",
   stepsPerTransition: 8,
-  evalSampler: "ode",
+  stepSampling: "last",
+  evalSampler: "mode",
 };
 
 /** DiffSAC: SAC on the DA-MDP of a K-step diffusion chain policy (Sanokowski & Patil, arXiv 2512.02019 v1/v2). */
@@ -222,13 +249,26 @@ export const diffsac: Algorithm<DiffSacConfig> = {
   defaults: {
     gym,
     dmc: { ...gym, hidden: [512, 512, 512], activation: "elu" },
-    toy: { ...gym, learningStarts: 1000, gamma: 0.999, discounting: "augmented", friction: 1.0, targetEntropyScale: 4, scheduleMin: 0.05, evalSampler: "sde" },
+    toy: {
+      ...gym,
+      learningStarts: 1000,
+      gamma: 0.999,
+      discounting: "augmented",
+      friction: 1.0,
+      targetEntropyScale: 4,
+      scheduleMin: 0.05,
+      evalSampler: "sde",
+      criticInput: "transition",
+      stepSampling: "uniform",
+    },
   },
   choices: {
     activation: ["relu", "elu", "gelu", "mish", "silu", "tanh"],
     actorActivation: ["geluTanh", "gelu", "relu", "elu", "mish", "silu", "tanh"],
     discounting: ["augmented", "env"],
-    criticTarget: ["chain", "step"],
-    evalSampler: ["ode", "sde"],
+    criticTarget: ["chain", "step", "unrolled"],
+    criticInput: ["transition", "afterstate"],
+    stepSampling: ["uniform", "last"],
+    evalSampler: ["ode", "mode", "sde"],
   },
 };
