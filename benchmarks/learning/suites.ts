@@ -23,7 +23,9 @@ export interface BenchSuite {
 // actors: under jit each tanh/exp lane of GELU/mish is a float64 Math call, which made the diffusion updates 2–3× slower
 // than the matmuls. DiffSAC trains on 2 of the 8 denoising steps per transition (the augmented batch is 2×256 rows
 // instead of 8×256) with the entropy target −4 (as the toy suite): at the gym default −1 the loose bound Ĥ held α at
-// 0.3–0.7 and the final evaluation swung between −154 and −410 (seed 0). DACER keeps its 20-step chain, with SAC-like
+// 0.3–0.7 and the final evaluation swung between −154 and −410 (seed 0). With the transition critic, uniform steps and
+// ODE evaluation (the gym defaults before 2026-11-22) DiffSAC scored −248.1 ± 139.0 (−163, −173, −409); with the
+// afterstate critic, the last step on every transition and mode evaluation −152.3 ± 28.4. DACER keeps its 20-step chain, with SAC-like
 // step sizes 3e-4 instead of its 1e-4 (tuned for 1M-step MuJoCo runs) for the 20k-step budget.
 const pendulum: BenchSuite = {
   name: "pendulum",
@@ -61,7 +63,9 @@ const turning: BenchSuite = {
   histogram: true,
 };
 
-// HalfCheetah-v5: the gym defaults (256-wide nets); DiffSAC with a 2×256 ReLU actor and 2 denoising steps per transition.
+// HalfCheetah-v5: the gym defaults (256-wide nets); DiffSAC with a 2×256 ReLU actor and 2 denoising steps per transition
+// (the last one plus one other per transition, afterstate critic, mode evaluation: the gym defaults; the earlier transition
+// critic with uniform steps had not started running forward by 54k steps, see diffsac/train.ts).
 const halfcheetah: BenchSuite = {
   name: "halfcheetah",
   env: "HalfCheetah-v5",
