@@ -238,6 +238,10 @@ describe("DiffSAC agent", () => {
     }
   });
 
+  it("rejects stepSampling \"last\" with one step per transition at create", () => {
+    expect(() => diffsac.agent.create(random.key(0), obsSpace, actSpace, small({ stepSampling: "last", stepsPerTransition: 1 }))).toThrow(/stepSampling "last" needs stepsPerTransition ≥ 2.*got 1/);
+  });
+
   it("is registered with its taxonomy and valid choices", () => {
     expect(getAlgorithm("diffsac")).toBe(diffsac);
     expect(listAlgorithms({ policy: "diffusion", regime: "off-policy" }).map((a) => a.name)).toContain("diffsac");

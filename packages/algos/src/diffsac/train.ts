@@ -10,7 +10,7 @@
 // distribution, keeps the buffer (and the off-policy loop) unchanged, and never backpropagates through the chain:
 // the actor loss differentiates one reparameterised denoising step ã = x_{k+1} ~ F_θ(·|s, x_k, k) at a time.
 // (Storing the behaviour chains instead would need extra per-transition buffer fields; `augmentBatch` takes either.)
-import { type Array, np, random } from "@drift/tensor";
+import { type Array, DriftError, np, random } from "@drift/tensor";
 import { optim } from "@drift/nn";
 import { tanhUnsquash } from "@drift/policies";
 import type { Agent, Metrics } from "../agent.ts";
@@ -87,6 +87,9 @@ export function priorEntropy(actDim: number, initStd: number): number {
 /** The DiffSAC agent's pure functions. */
 export const diffsacAgent: Agent<DiffSacState, DiffSacConfig> = {
   create(key, obsSpace, actSpace, config) {
+    const { stepSampling, stepsPerTransition, diffusionSteps } = config;
+    if (stepSampling === "last" && stepsPerTransition < 2 && stepsPerTransition < diffusionSteps)
+      throw new DriftError("diffsac", `stepSampling "last" needs stepsPerTransition ≥ 2 (the last step plus at least one other); got ${stepsPerTransition} (use stepSampling "uniform" for 1)`);
     const { obsDim, actDim, box } = spaceInfo(obsSpace, actSpace);
     const { policy, critic } = diffsacNetworks(obsDim, actDim, config);
     const actorParams = policy.init(random.foldIn(key, 0));
