@@ -4,7 +4,9 @@ import { type Array, jit, lax, np, random, tree, valueAndGrad } from "../src/ind
 import { compileJaxpr } from "../src/jit/compile.ts";
 import { planOffsets } from "../src/jit/program.ts";
 import { arena } from "../src/backend/wasm/arena.ts";
-import { setKernelThreads } from "../src/backend/wasm/threads.ts";
+import { KernelPool, setKernelThreads } from "../src/backend/wasm/threads.ts";
+import { ModuleBuilder, i32 } from "../src/backend/wasm/emitter.ts";
+import { wasmApi } from "../src/backend/wasm/wasm-api.ts";
 import { expectClose } from "./helpers.ts";
 
 type Slot = { offset: number; bytes: number; start: number; end: number };
@@ -186,6 +188,63 @@ describe("compiled programs and the arena", () => {
     const b = random.normal(random.key(24), [3, 200, 240], { dtype: "float32" });
     const multi = expectSingleAndSplitMatchEager((a, b) => np.matmul(np.swapaxes(a, 1, 2), b), a, b);
     if (arena.shared && typeof (globalThis as any).process?.getBuiltinModule === "function") expect(multi.kernels.threaded).toBe(1);
+  });
+});
+
+describe("KernelPool", () => {
+  it("runs every item exactly once per dispatch, with workers woken, sleeping or spinning in between", async () => {
+    const threads = (globalThis as any).process?.getBuiltinModule?.("node:worker_threads");
+    if (!threads || typeof SharedArrayBuffer === "undefined") return;
+    // count(base, from, to, scratch): adds 1 to the i32 at base + 4·i for every item i in [from, to).
+    const mod = new ModuleBuilder();
+    mod.importMemory("env", "memory", { initial: 0, maximum: 16, shared: true });
+    const count = mod.func([i32, i32, i32, i32], [], (f) => {
+      const [base, from, to] = f.params as [any, any, any];
+      f.block((exit) =>
+        f.loop((top) => {
+          f.local.get(from);
+          f.local.get(to);
+          f.i32.geS();
+          f.brIf(exit);
+          f.local.get(base);
+          f.local.get(from);
+          f.i32.const(4);
+          f.i32.mul();
+          f.i32.add();
+          f.local.get(base);
+          f.local.get(from);
+          f.i32.const(4);
+          f.i32.mul();
+          f.i32.add();
+          f.i32.load();
+          f.i32.const(1);
+          f.i32.add();
+          f.i32.store();
+          f.local.get(from);
+          f.i32.const(1);
+          f.i32.add();
+          f.local.set(from);
+          f.br(top);
+        }),
+      );
+    });
+    mod.exportFunc("count", count);
+    const module = mod.compile();
+    const memory = new wasmApi.Memory({ initial: 1, maximum: 16, shared: true });
+    const pool = new KernelPool(threads, 1, memory);
+    const id = pool.load(module, ["count"], {});
+    const local = new wasmApi.Instance(module, { env: { memory } }).exports.count as (...a: number[]) => void;
+    const counts = new Int32Array(memory.buffer);
+    const site = { bad: 0, backoff: 0 };
+    const total = 64;
+    for (let round = 0; round < 60; round++) {
+      counts.fill(0, 0, total);
+      if (round % 3 === 0) pool.wake();
+      // Every tenth round lets the worker fall asleep (it polls for ~1 ms) before the dispatch.
+      if (round % 10 === 0) await new Promise((r) => setTimeout(r, 5));
+      pool.parallel(site, id, 0, 0, total, 1 + (round % 5), () => 4096, (from, to) => local(0, from, to, 4096));
+      expect([...counts.subarray(0, total)]).toEqual(new globalThis.Array(total).fill(1));
+    }
   });
 });
 

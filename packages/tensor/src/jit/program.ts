@@ -395,6 +395,7 @@ export function buildProgram(jaxpr: Jaxpr, sched: Schedule): CompiledProgram {
 
   const run = (inputs: ConcreteArray[], donated?: ReadonlySet<number>): ConcreteArray[] => {
     const base = arena.push(frameBytes);
+    if (poolModule >= 0) pool!.wake();
     try {
       let views = arena.views();
       const ext = new Map<Buffer, TypedArray>();

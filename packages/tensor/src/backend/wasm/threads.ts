@@ -17,19 +17,23 @@ const TOTAL = 1;
 const CHUNK = 2;
 const CMD_RUN = 1;
 const CMD_LOAD = 2;
+const CMD_WAKE = 3;
 /** Job states: posted and not yet claimed; claimed by the worker; withdrawn by the caller before the worker claimed it. */
 const IDLE = 0;
 const POSTED = 1;
 const RUNNING = 2;
 const WITHDRAWN = 3;
-/** A worker polls this many times for the next command before sleeping in Atomics.wait (kernels come in bursts). */
-const SPIN = 10000;
-/** The caller polls a running worker this many times before sleeping (spinning would steal a shared core from it). */
-const CALLER_SPIN = 200;
-/** After this many dispatches of a site in a row where the workers did no items or the caller waited longer than it worked… */
+/**
+ * A worker polls for its next command this long (ms) before sleeping in Atomics.wait: kernels come in bursts, and waking
+ * a sleeping thread takes tens to hundreds of µs here, longer than a 256-wide matmul's share of work.
+ */
+const WORKER_SPIN_MS = 1;
+/** The caller polls a running worker this long (ms) before sleeping (longer spinning would steal a shared core from it). */
+const CALLER_SPIN_MS = 0.05;
+/** After this many dispatches of a site in a row where the caller waited for workers longer than it worked… */
 const BAD_DISPATCHES = 3;
 /** …this many dispatches of the site run on the calling thread alone before threads are tried again. */
-const BACKOFF = 64;
+const BACKOFF = 16;
 
 /**
  * The worker: instantiates posted modules on the shared memory; for a job it claims, it takes chunks of items from the
@@ -43,9 +47,12 @@ const port = workerData.port;
 const modules = [];
 let seen = 0;
 for (;;) {
-  let spins = 0;
+  let spins = 0, until = 0;
   while (Atomics.load(ctrl, ${SEQ}) === seen) {
-    if (++spins > ${SPIN}) { Atomics.wait(ctrl, ${SEQ}, seen); spins = 0; }
+    if ((++spins & 1023) !== 0) continue;
+    const now = performance.now();
+    if (until === 0) until = now + ${WORKER_SPIN_MS};
+    else if (now > until) { Atomics.wait(ctrl, ${SEQ}, seen); until = 0; }
   }
   seen = Atomics.load(ctrl, ${SEQ});
   if (ctrl[${CMD}] === ${CMD_LOAD}) {
@@ -134,8 +141,7 @@ export class KernelPool {
       w.ctrl[CMD] = CMD_LOAD;
       w.ctrl[MODULE] = id;
       this.signal(w);
-      let spins = 0;
-      while (Atomics.load(w.ctrl, DONE) !== w.seq) if (++spins > CALLER_SPIN) Atomics.wait(w.ctrl, DONE, Atomics.load(w.ctrl, DONE), 1);
+      while (Atomics.load(w.ctrl, DONE) !== w.seq) Atomics.wait(w.ctrl, DONE, Atomics.load(w.ctrl, DONE), 1);
     }
     return id;
   }
@@ -179,23 +185,30 @@ export class KernelPool {
       this.signal(w);
     });
     const start = performance.now();
-    let mine = 0;
     for (let i = Atomics.add(work, NEXT, chunk); i < total; i = Atomics.add(work, NEXT, chunk)) {
       local(i, Math.min(total, i + chunk));
-      mine += Math.min(total, i + chunk) - i;
     }
     const worked = performance.now();
     for (const w of this.workers) {
       if (Atomics.compareExchange(w.ctrl, STATE, POSTED, WITHDRAWN) === POSTED) continue;
-      let spins = 0;
-      while (Atomics.load(w.ctrl, STATE) === RUNNING) if (++spins > CALLER_SPIN) Atomics.wait(w.ctrl, STATE, RUNNING, 1);
+      const until = performance.now() + CALLER_SPIN_MS;
+      while (Atomics.load(w.ctrl, STATE) === RUNNING) if (performance.now() > until) Atomics.wait(w.ctrl, STATE, RUNNING, 1);
     }
-    // Threads pay only when workers take items and finish about when the caller does; else back off for a while.
+    // Threads pay only when workers finish about when the caller does; else back off for a while. A worker that never
+    // showed up cost nothing (its job was withdrawn), so only waiting counts against the site.
     const waited = performance.now() - worked;
-    site.bad = mine === total || waited > worked - start ? site.bad + 1 : 0;
+    site.bad = waited > worked - start ? site.bad + 1 : 0;
     if (site.bad >= BAD_DISPATCHES) {
       site.bad = 0;
       site.backoff = BACKOFF;
+    }
+  }
+
+  /** Wakes sleeping workers without work, so that they are polling when the next {@link parallel} posts some. */
+  wake(): void {
+    for (const w of this.workers) {
+      w.ctrl[CMD] = CMD_WAKE;
+      this.signal(w);
     }
   }
 
