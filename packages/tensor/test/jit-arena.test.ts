@@ -182,6 +182,46 @@ describe("compiled programs and the arena", () => {
     }
   });
 
+  it("sweeps long-k groups a block of rows at a time: full blocks, a short block and edge rows equal eager, NN, TN and NT", () => {
+    // k = 4100: blocks of 7 row panels (2 full blocks, 3 panels left, 2 edge rows of m = 70); groups of 3 panels
+    // (n = 59: 2 groups, 1 leftover panel, 3 edge columns).
+    const [m, k, n] = [70, 4100, 59];
+    const a = random.normal(random.key(27), [m, k], { dtype: "float32" });
+    const aT = random.normal(random.key(28), [k, m], { dtype: "float32" });
+    const b = random.normal(random.key(29), [k, n], { dtype: "float32" });
+    const bT = random.normal(random.key(30), [n, k], { dtype: "float32" });
+    for (const [f, x, y, transA, transB] of [
+      [(a: Array, b: Array) => np.matmul(a, b), a, b, false, false],
+      [(a: Array, b: Array) => np.matmul(np.transpose(a), b), aT, b, true, false],
+      [(a: Array, b: Array) => np.matmul(a, np.transpose(b)), a, bT, false, true],
+    ] as const) {
+      const jaxpr = jit(f).lower(x, y).jaxpr;
+      setKernelThreads(0);
+      const single = compileJaxpr(jaxpr).run([x, y] as any)[0]!.dataSync();
+      setKernelThreads(1);
+      const split = compileJaxpr(jaxpr).run([x, y] as any)[0]!.dataSync();
+      setKernelThreads(0);
+      // Every tile sums over k in order whatever the blocking or threads: the two programs agree bit for bit, and each
+      // entry is within float32 summation error (k·2^-24·Σ|a||b|, loose by the usual √k) of the float64 product.
+      expect(split).toEqual(single);
+      const xData = x.dataSync();
+      const yData = y.dataSync();
+      let worst = 0;
+      for (let i = 0; i < m; i++)
+        for (let j = 0; j < n; j++) {
+          let exact = 0;
+          let magnitude = 0;
+          for (let p = 0; p < k; p++) {
+            const product = xData[transA ? p * m + i : i * k + p]! * yData[transB ? j * k + p : p * n + j]!;
+            exact += product;
+            magnitude += Math.abs(product);
+          }
+          worst = Math.max(worst, Math.abs(single[i * n + j]! - exact) / (magnitude * k * 2 ** -24));
+        }
+      expect(worst).toBeLessThan(1);
+    }
+  });
+
   it("packs transposed A once per call: batched, ragged-m TN products equal eager on one thread and split", () => {
     // A stored [batch, k, m] with m = 30 (not a multiple of the 4-row panel), used as Aᵀ: the layout flag path.
     const a = random.normal(random.key(23), [3, 200, 30], { dtype: "float32" });

@@ -86,22 +86,29 @@ function upTo(f: FunctionBuilder, counter: Local, end: Local | number, body: () 
 
 
 /**
- * Column panels of untransposed B packed together ({@link emitGemm}): walking B's rows once per group reads 8 × 32
+ * Column panels of B packed together ({@link emitGemm}): walking untransposed B's rows once per group reads 8 × 32
  * contiguous bytes per row instead of 32 bytes from each of k rows a page apart per panel (at k = n = 1024 the
- * panel-by-panel walk made NN 6–21 % slower than NT on one thread).
+ * panel-by-panel walk made NN 6–21 % slower than NT on one thread); and every panel of a group passes over the same
+ * block of A's rows while it is in L2.
  */
 const B_PANEL_GROUP = 8;
 /** A group's packed panels stay within this many bytes (so that they stay in L2 while swept): fewer panels for long k. */
 const B_GROUP_BYTES = 512 * 1024;
+/**
+ * Rows of A swept against a packed group at a time stay within this many bytes, so that with the group's panels they stay
+ * in L2 (2 MiB per core on the project machine) while each panel of the group passes over them: at 1024³, A (4 MiB) was
+ * otherwise streamed from L3 once per panel.
+ */
+const A_BLOCK_BYTES = 512 * 1024;
 
-const panelGroup = (spec: Pick<GemmSpec, "k" | "transB">): number =>
-  spec.transB ? 1 : Math.max(1, Math.min(B_PANEL_GROUP, Math.floor(B_GROUP_BYTES / (GEMM_TILE_COLS * 4 * spec.k))));
+const panelGroup = (spec: Pick<GemmSpec, "k">): number =>
+  Math.max(1, Math.min(B_PANEL_GROUP, Math.floor(B_GROUP_BYTES / (GEMM_TILE_COLS * 4 * spec.k))));
 
 /**
  * Scratch bytes of one thread running {@link emitGemm}: packed B panels (8 columns × k each, contiguous so that their k
  * rows do not collide in cache sets as 2^n-strided rows of B would), one per panel of a group.
  */
-export function gemmScratchBytes(spec: Pick<GemmSpec, "k" | "transB">): number {
+export function gemmScratchBytes(spec: Pick<GemmSpec, "k">): number {
   return panelGroup(spec) * GEMM_TILE_COLS * 4 * spec.k;
 }
 
@@ -212,6 +219,12 @@ export function emitGemm(mod: ModuleBuilder, spec: GemmSpec, cOffset: number, pa
     const group = panelGroup(spec);
     const panelBytes = GEMM_TILE_COLS * 4 * k;
     const groupIndex = f.declareLocal(i32);
+    const fullRowPanels = Math.floor(m / GEMM_TILE_ROWS);
+    // Row panels per block of A in sweepGroup: the block's bytes (of A or its packed panels) stay within A_BLOCK_BYTES.
+    const blockPanels = Math.max(1, Math.floor(A_BLOCK_BYTES / (GEMM_TILE_ROWS * 4 * k)));
+    const blockRow = f.declareLocal(i32);
+    const blockA = f.declareLocal(i32);
+    const blockCounter = f.declareLocal(i32);
 
     const tile = (rows: number, vectors: number, cols: number): void => {
       for (let r = 0; r < rows; r++)
@@ -257,18 +270,68 @@ export function emitGemm(mod: ModuleBuilder, spec: GemmSpec, cOffset: number, pa
         for (let v = 0; v < vectors; v++) ep.store(f, acc[r]![v]!, r, v, Math.min(4, cols - v * 4));
     };
 
-    /** All row panels against the B panel at panelB (columns col..col+cols). */
-    const sweep = (vectors: number, cols: number): void => {
-      f.i32.const(0);
-      f.local.set(row);
-      f.local.get(transA ? packedA : aBase);
-      f.local.set(aRow);
-      emitCountedLoop(f, Math.floor(m / GEMM_TILE_ROWS), rowPanels, () => {
+    /** `panels` full row panels from the current row and aRow on, against the B panel at panelB (columns col..col+cols). */
+    const sweepPanels = (panels: number, vectors: number, cols: number): void =>
+      emitCountedLoop(f, panels, rowPanels, () => {
         tile(GEMM_TILE_ROWS, vectors, cols);
         emitAddToLocal(f, row, GEMM_TILE_ROWS);
         emitAddToLocal(f, aRow, aPanelBytes);
       });
+
+    /** Points row and aRow at the first row of A (or of its packed panels) plus the locals' offsets, if given. */
+    const startRows = (rowOffset?: Local, aOffset?: Local): void => {
+      if (rowOffset) f.local.get(rowOffset);
+      else f.i32.const(0);
+      f.local.set(row);
+      f.local.get(transA ? packedA : aBase);
+      if (aOffset) {
+        f.local.get(aOffset);
+        f.i32.add();
+      }
+      f.local.set(aRow);
+    };
+
+    /** All row panels against the B panel at panelB (columns col..col+cols). */
+    const sweep = (vectors: number, cols: number): void => {
+      startRows();
+      sweepPanels(fullRowPanels, vectors, cols);
       if (m % GEMM_TILE_ROWS) tile(m % GEMM_TILE_ROWS, vectors, cols);
+    };
+
+    /**
+     * A packed group's panels against all rows, a block of rows at a time (every panel of the group against the block,
+     * then the next block): the block of A is read from L2 by each panel instead of all of A from L3.
+     */
+    const sweepGroup = (): void => {
+      const block = (panels: number, edgeRows: number): void => {
+        f.local.get(base);
+        f.local.get(scratch);
+        f.i32.add();
+        f.local.set(panelB);
+        f.local.get(panel);
+        f.i32.const(GEMM_TILE_COLS);
+        f.i32.mul();
+        f.local.set(col);
+        emitCountedLoop(f, group, groupIndex, () => {
+          startRows(blockRow, blockA);
+          sweepPanels(panels, 2, GEMM_TILE_COLS);
+          if (edgeRows) tile(edgeRows, 2, GEMM_TILE_COLS);
+          emitAddToLocal(f, panelB, panelBytes);
+          emitAddToLocal(f, col, GEMM_TILE_COLS);
+        });
+      };
+      const fullBlocks = Math.floor(fullRowPanels / blockPanels);
+      const lastPanels = fullRowPanels - fullBlocks * blockPanels;
+      f.i32.const(0);
+      f.local.set(blockRow);
+      f.i32.const(0);
+      f.local.set(blockA);
+      emitCountedLoop(f, fullBlocks, blockCounter, () => {
+        block(blockPanels, 0);
+        emitAddToLocal(f, blockRow, blockPanels * GEMM_TILE_ROWS);
+        emitAddToLocal(f, blockA, blockPanels * aPanelBytes);
+      });
+      if (lastPanels > 0 || m % GEMM_TILE_ROWS) block(lastPanels, m % GEMM_TILE_ROWS);
     };
 
     /** Packs the panel's B columns col..col+cols into scratch: packed[p·8 + j] = op(B)[p, col + j]. */
@@ -318,18 +381,29 @@ export function emitGemm(mod: ModuleBuilder, spec: GemmSpec, cOffset: number, pa
       });
     };
 
-    /** Packs the `group` full panels starting at panel `panel` of untransposed B into consecutive scratch panels, row by row. */
+    /**
+     * Packs the `group` full panels starting at panel `panel` into consecutive scratch panels, one k step at a time:
+     * untransposed B by v128 moves along its rows, transposed B ([n, k]) by one f32 move per column.
+     */
     const packGroup = (): void => {
-      startPacking(panel, GEMM_TILE_COLS * 4);
+      startPacking(panel, transB ? GEMM_TILE_COLS * k * 4 : GEMM_TILE_COLS * 4);
       emitCountedLoop(f, k, packIndex, () => {
         for (let g = 0; g < group; g++)
-          for (let v = 0; v < 2; v++) {
-            f.local.get(aCur);
-            f.local.get(bCur);
-            f.v128.load(g * GEMM_TILE_COLS * 4 + v * 16, 2);
-            f.v128.store(g * panelBytes + v * 16, 2);
-          }
-        emitAddToLocal(f, bCur, n * 4);
+          if (transB)
+            for (let j = 0; j < GEMM_TILE_COLS; j++) {
+              f.local.get(aCur);
+              f.local.get(bCur);
+              f.f32.load((g * GEMM_TILE_COLS + j) * k * 4);
+              f.f32.store(g * panelBytes + j * 4);
+            }
+          else
+            for (let v = 0; v < 2; v++) {
+              f.local.get(aCur);
+              f.local.get(bCur);
+              f.v128.load(g * GEMM_TILE_COLS * 4 + v * 16, 2);
+              f.v128.store(g * panelBytes + v * 16, 2);
+            }
+        emitAddToLocal(f, bCur, transB ? 4 : n * 4);
         emitAddToLocal(f, aCur, GEMM_TILE_COLS * 4);
       });
     };
@@ -358,19 +432,7 @@ export function emitGemm(mod: ModuleBuilder, spec: GemmSpec, cOffset: number, pa
               f.i32.gtS();
               f.brIf(exit);
               packGroup();
-              f.local.get(base);
-              f.local.get(scratch);
-              f.i32.add();
-              f.local.set(panelB);
-              f.local.get(panel);
-              f.i32.const(GEMM_TILE_COLS);
-              f.i32.mul();
-              f.local.set(col);
-              emitCountedLoop(f, group, groupIndex, () => {
-                sweep(2, GEMM_TILE_COLS);
-                emitAddToLocal(f, panelB, panelBytes);
-                emitAddToLocal(f, col, GEMM_TILE_COLS);
-              });
+              sweepGroup();
               emitAddToLocal(f, panel, group);
               f.br(top);
             }),
