@@ -4,7 +4,7 @@ import { type Array, jit, lax, np, random, tree, valueAndGrad } from "../src/ind
 import { compileJaxpr } from "../src/jit/compile.ts";
 import { planOffsets } from "../src/jit/program.ts";
 import { arena } from "../src/backend/wasm/arena.ts";
-import { KernelPool, setKernelThreads } from "../src/backend/wasm/threads.ts";
+import { KernelPool, guidedChunks, setKernelThreads } from "../src/backend/wasm/threads.ts";
 import { ModuleBuilder, i32 } from "../src/backend/wasm/emitter.ts";
 import { wasmApi } from "../src/backend/wasm/wasm-api.ts";
 import { expectClose } from "./helpers.ts";
@@ -232,6 +232,20 @@ describe("compiled programs and the arena", () => {
 });
 
 describe("KernelPool", () => {
+  it("schedules guided chunks: a quarter of what is left, in whole units, the last one cut at the total", () => {
+    const sizes = (chunks: [number, number][]) => chunks.map(([from, to]) => to - from);
+    // 32 panels in pairs, 2 threads (parts 4): 16 pairs left → 4 pairs, 12 → 3, 9 → 2, then single pairs.
+    expect(sizes(guidedChunks(32, 2, 4))).toEqual([8, 6, 4, 2, 2, 2, 2, 2, 2, 2]);
+    // 130 panels in groups of 8 (17 units, the last one 2 panels): 4, 3, 2, 2, 1… units.
+    const chunks = guidedChunks(130, 8, 4);
+    expect(sizes(chunks)).toEqual([32, 24, 16, 16, 8, 8, 8, 8, 8, 2]);
+    chunks.forEach(([from, to], i) => {
+      expect(from).toBe(i === 0 ? 0 : chunks[i - 1]![1]);
+      expect(from % 8).toBe(0);
+    });
+    expect(guidedChunks(0, 2, 4)).toEqual([]);
+  });
+
   it("runs every item exactly once per dispatch, with workers woken, sleeping or spinning in between", async () => {
     const threads = (globalThis as any).process?.getBuiltinModule?.("node:worker_threads");
     if (!threads || typeof SharedArrayBuffer === "undefined") return;

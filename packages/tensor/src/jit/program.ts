@@ -7,7 +7,7 @@ import { ModuleBuilder, i32, relaxedSimdAvailable } from "../backend/wasm/emitte
 import { type ArenaViews, arena } from "../backend/wasm/arena.ts";
 import { type KernelPool, type ThreadSite, kernelPool } from "../backend/wasm/threads.ts";
 import { wasmApi } from "../backend/wasm/wasm-api.ts";
-import { emitGemm, emitPackA, gemmPackedABytes, gemmPanels, gemmScratchBytes, storeC } from "../backend/wasm/gemm.ts";
+import { emitGemm, emitPackA, gemmPackedABytes, gemmPanels, gemmScratchBytes, gemmSplitUnit, storeC } from "../backend/wasm/gemm.ts";
 import type { Kernel, MatmulStep, PrimStep, Schedule } from "./schedule.ts";
 import { type KernelAddresses, emitKernel, kernelEpilogue, kernelImports, kernelScratchBytes } from "./wasm-kernels.ts";
 import { type JsKernelFn, compileJsKernel } from "./js-kernels.ts";
@@ -84,11 +84,6 @@ const padded = (bytes: number): number => Math.max(CACHE_LINE, Math.ceil(bytes /
  * worker takes tens of µs on an idle host, so smaller ones cannot gain (see benchmarks/tensor-jit/README.md).
  */
 const THREAD_MIN_MACS = 1 << 22;
-/**
- * Column panels per grab of a split matmul: about an eighth of them, in pairs, so that a grab is whole 64-byte lines
- * of each C row (two 8-float panels) and two threads never store into one line.
- */
-const chunkPanels = (panels: number): number => 2 * Math.max(1, panels >> 4);
 /** Bytes after the last slot of a frame: kernels may read (never write) up to a vector past a buffer's end. */
 const FRAME_SLACK = 64;
 
@@ -421,7 +416,7 @@ export function buildProgram(jaxpr: Jaxpr, sched: Schedule): CompiledProgram {
               const slice = e.sliceBytes!;
               const fn = exports[e.threaded.name]!;
               const first = e.scratch + e.packedBytes!;
-              pool!.parallel(e.threaded.site, poolModule, e.threaded.index, base, panels, chunkPanels(panels), (w) => first + slice * (w + 1), (from, to) =>
+              pool!.parallel(e.threaded.site, poolModule, e.threaded.index, base, panels, gemmSplitUnit(e.matmul!), (w) => first + slice * (w + 1), (from, to) =>
                 fn(base, from, to, first),
               );
               break;

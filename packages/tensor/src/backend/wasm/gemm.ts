@@ -481,3 +481,14 @@ export function emitGemm(mod: ModuleBuilder, spec: GemmSpec, cOffset: number, pa
 export function gemmPanels(n: number): number {
   return Math.ceil(n / GEMM_TILE_COLS);
 }
+
+/**
+ * Panels per scheduling unit when a gemm is split between threads: an even number, so that a chunk covers whole 64-byte
+ * lines of each C row (two 8-float panels) and two threads never store into one line; whole packed groups where a
+ * product has at least 16 groups of panels (a chunk then packs B a group at a time and sweeps A by blocks).
+ */
+export function gemmSplitUnit(spec: Pick<GemmSpec, "k" | "n">): number {
+  const group = panelGroup(spec);
+  if (gemmPanels(spec.n) < 16 * group) return 2;
+  return group % 2 === 0 ? group : 2 * group;
+}

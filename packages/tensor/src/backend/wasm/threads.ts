@@ -11,10 +11,43 @@ const FN = 5;
 const BASE = 6;
 const SCRATCH = 7;
 const CONTROL_WORDS = 8;
-/** Work block shared by every worker: next item, item count, items per grab. */
+/** Work block shared by every worker: next item, item count, grab unit, and the share of what is left one grab takes. */
 const NEXT = 0;
 const TOTAL = 1;
-const CHUNK = 2;
+const UNIT = 2;
+const PARTS = 3;
+const WORK_WORDS = 4;
+/**
+ * Guided self-scheduling, shared by the caller and the workers: a grab takes 1/PARTS of the items left, rounded down to
+ * whole units (at least one unit), so early grabs are large and the last ones small, and no thread waits long for
+ * another's last chunk. `grab(work)` claims a chunk and returns its first item (−1 when none is left); `chunkEnd(work,
+ * i)` is where the chunk that starts at item i ends (a pure function of i, so both sides agree without sharing it).
+ */
+const SCHEDULER_SOURCE = `
+function chunkEnd(work, i) {
+  const total = work[${TOTAL}], unit = work[${UNIT}], parts = work[${PARTS}];
+  return Math.min(total, i + unit * Math.max(1, Math.floor(Math.ceil((total - i) / unit) / parts)));
+}
+function grab(work) {
+  for (;;) {
+    const i = Atomics.load(work, ${NEXT});
+    if (i >= work[${TOTAL}]) return -1;
+    if (Atomics.compareExchange(work, ${NEXT}, i, chunkEnd(work, i)) === i) return i;
+  }
+}`;
+const scheduler = new Function(`${SCHEDULER_SOURCE}\nreturn { chunkEnd, grab };`)() as {
+  chunkEnd(work: Int32Array, i: number): number;
+  grab(work: Int32Array): number;
+};
+
+/** The chunks [from, to) one thread grabbing alone would take from `total` items in `unit`s with `parts` (the schedule of {@link KernelPool.parallel}). */
+export function guidedChunks(total: number, unit: number, parts: number): [number, number][] {
+  const work = new Int32Array(new SharedArrayBuffer(WORK_WORDS * 4));
+  work.set([0, total, unit, parts]);
+  const chunks: [number, number][] = [];
+  for (let i = scheduler.grab(work); i >= 0; i = scheduler.grab(work)) chunks.push([i, scheduler.chunkEnd(work, i)]);
+  return chunks;
+}
 const CMD_RUN = 1;
 const CMD_LOAD = 2;
 const CMD_WAKE = 3;
@@ -41,6 +74,7 @@ const BACKOFF = 16;
  */
 const WORKER_SOURCE = `
 const { workerData, receiveMessageOnPort } = require("node:worker_threads");
+${SCHEDULER_SOURCE}
 const ctrl = new Int32Array(workerData.control);
 const work = new Int32Array(workerData.work);
 const port = workerData.port;
@@ -66,8 +100,8 @@ for (;;) {
     Atomics.notify(ctrl, ${DONE});
   } else if (Atomics.compareExchange(ctrl, ${STATE}, ${POSTED}, ${RUNNING}) === ${POSTED}) {
     const fn = modules[ctrl[${MODULE}]][ctrl[${FN}]];
-    const base = ctrl[${BASE}], scratch = ctrl[${SCRATCH}], total = Atomics.load(work, ${TOTAL}), chunk = work[${CHUNK}];
-    for (let i = Atomics.add(work, ${NEXT}, chunk); i < total; i = Atomics.add(work, ${NEXT}, chunk)) fn(base, i, Math.min(total, i + chunk), scratch);
+    const base = ctrl[${BASE}], scratch = ctrl[${SCRATCH}];
+    for (let i = grab(work); i >= 0; i = grab(work)) fn(base, i, chunkEnd(work, i), scratch);
     Atomics.store(ctrl, ${STATE}, ${IDLE});
     Atomics.notify(ctrl, ${STATE});
   }
@@ -93,14 +127,14 @@ interface WorkerThreadsModule {
 
 /**
  * A pool of kernel threads. `load` hands a compiled module to every worker; `parallel` runs a loop over work items
- * on the calling thread and on every worker that wakes in time, each taking chunks from a shared counter, so a busy
- * or descheduled worker never delays the caller by more than the chunk it is running. When dispatches keep failing
+ * on the calling thread and on every worker that wakes in time, each taking chunks from a shared counter (large ones
+ * first, small ones last), so a busy or descheduled worker never delays the caller by more than the chunk it is running. When dispatches keep failing
  * to gain at a call site (an oversubscribed host, or work too small to wake a thread for), that site runs on the
  * calling thread alone for a while, then tries again.
  */
 export class KernelPool {
   private readonly workers: WorkerHandle[] = [];
-  private readonly work = new Int32Array(new SharedArrayBuffer(3 * 4));
+  private readonly work = new Int32Array(new SharedArrayBuffer(WORK_WORDS * 4));
   private modules = 0;
   private released: number[] = [];
 
@@ -152,8 +186,8 @@ export class KernelPool {
   }
 
   /**
-   * Runs items [0, total) in chunks of `chunk`: here through `local(from, to)`, on worker w through function `fn` of
-   * module `id` called as `(base, from, to, scratch(w))`. Returns when every item is done. `site` keeps the record of
+   * Runs items [0, total) in guided chunks of whole `unit`s (the last chunk may be cut at total): here through
+   * `local(from, to)`, on worker w through function `fn` of module `id` called as `(base, from, to, scratch(w))`. Returns when every item is done. `site` keeps the record of
    * this call site: after a few dispatches in a row that did not gain, it runs alone for a while.
    */
   parallel(
@@ -162,7 +196,7 @@ export class KernelPool {
     fn: number,
     base: number,
     total: number,
-    chunk: number,
+    unit: number,
     scratch: (worker: number) => number,
     local: (from: number, to: number) => void,
   ): void {
@@ -174,7 +208,8 @@ export class KernelPool {
     const work = this.work;
     Atomics.store(work, NEXT, 0);
     Atomics.store(work, TOTAL, total);
-    Atomics.store(work, CHUNK, chunk);
+    Atomics.store(work, UNIT, unit);
+    Atomics.store(work, PARTS, 2 * (this.workers.length + 1));
     this.workers.forEach((w, i) => {
       w.ctrl[CMD] = CMD_RUN;
       w.ctrl[MODULE] = id;
@@ -185,9 +220,7 @@ export class KernelPool {
       this.signal(w);
     });
     const start = performance.now();
-    for (let i = Atomics.add(work, NEXT, chunk); i < total; i = Atomics.add(work, NEXT, chunk)) {
-      local(i, Math.min(total, i + chunk));
-    }
+    for (let i = scheduler.grab(work); i >= 0; i = scheduler.grab(work)) local(i, scheduler.chunkEnd(work, i));
     const worked = performance.now();
     for (const w of this.workers) {
       if (Atomics.compareExchange(w.ctrl, STATE, POSTED, WITHDRAWN) === POSTED) continue;
