@@ -239,7 +239,7 @@ describe("KernelPool", () => {
     // 130 panels in groups of 8 (17 units, the last one 2 panels): 4, 3, 2, 2, 1… units.
     const chunks = guidedChunks(130, 8, 4);
     expect(sizes(chunks)).toEqual([32, 24, 16, 16, 8, 8, 8, 8, 8, 2]);
-    chunks.forEach(([from, to], i) => {
+    chunks.forEach(([from], i) => {
       expect(from).toBe(i === 0 ? 0 : chunks[i - 1]![1]);
       expect(from % 8).toBe(0);
     });

@@ -270,6 +270,22 @@ export function emitGemm(mod: ModuleBuilder, spec: GemmSpec, cOffset: number, pa
         for (let v = 0; v < vectors; v++) ep.store(f, acc[r]![v]!, r, v, Math.min(4, cols - v * 4));
     };
 
+    /** Sets `target` to the address of this thread's scratch (base + scratch). */
+    const setScratchStart = (target: Local): void => {
+      f.local.get(base);
+      f.local.get(scratch);
+      f.i32.add();
+      f.local.set(target);
+    };
+
+    /** Sets col to the first column of panel `panel`. */
+    const setColumnOfPanel = (): void => {
+      f.local.get(panel);
+      f.i32.const(GEMM_TILE_COLS);
+      f.i32.mul();
+      f.local.set(col);
+    };
+
     /** `panels` full row panels from the current row and aRow on, against the B panel at panelB (columns col..col+cols). */
     const sweepPanels = (panels: number, vectors: number, cols: number): void =>
       emitCountedLoop(f, panels, rowPanels, () => {
@@ -304,14 +320,8 @@ export function emitGemm(mod: ModuleBuilder, spec: GemmSpec, cOffset: number, pa
      */
     const sweepGroup = (): void => {
       const block = (panels: number, edgeRows: number): void => {
-        f.local.get(base);
-        f.local.get(scratch);
-        f.i32.add();
-        f.local.set(panelB);
-        f.local.get(panel);
-        f.i32.const(GEMM_TILE_COLS);
-        f.i32.mul();
-        f.local.set(col);
+        setScratchStart(panelB);
+        setColumnOfPanel();
         emitCountedLoop(f, group, groupIndex, () => {
           startRows(blockRow, blockA);
           sweepPanels(panels, 2, GEMM_TILE_COLS);
@@ -334,13 +344,9 @@ export function emitGemm(mod: ModuleBuilder, spec: GemmSpec, cOffset: number, pa
       if (lastPanels > 0 || m % GEMM_TILE_ROWS) block(lastPanels, m % GEMM_TILE_ROWS);
     };
 
-    /** Packs the panel's B columns col..col+cols into scratch: packed[p·8 + j] = op(B)[p, col + j]. */
     /** Points aCur (the packing destination) at this thread's scratch and bCur at B + index · bytesPerIndex. */
     const startPacking = (index: Local, bytesPerIndex: number): void => {
-      f.local.get(base);
-      f.local.get(scratch);
-      f.i32.add();
-      f.local.set(aCur);
+      setScratchStart(aCur);
       f.local.get(bBase);
       f.local.get(index);
       f.i32.const(bytesPerIndex);
@@ -349,6 +355,7 @@ export function emitGemm(mod: ModuleBuilder, spec: GemmSpec, cOffset: number, pa
       f.local.set(bCur);
     };
 
+    /** Packs the panel's B columns col..col+cols into scratch: packed[p·8 + j] = op(B)[p, col + j]. */
     const preparePanel = (cols: number): void => {
       startPacking(col, transB ? k * 4 : 4);
       f.local.get(aCur);
@@ -438,10 +445,7 @@ export function emitGemm(mod: ModuleBuilder, spec: GemmSpec, cOffset: number, pa
             }),
           );
         upTo(f, panel, end, () => {
-          f.local.get(panel);
-          f.i32.const(GEMM_TILE_COLS);
-          f.i32.mul();
-          f.local.set(col);
+          setColumnOfPanel();
           preparePanel(GEMM_TILE_COLS);
           sweep(2, GEMM_TILE_COLS);
         });
