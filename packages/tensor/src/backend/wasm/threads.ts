@@ -40,7 +40,10 @@ const scheduler = new Function(`${SCHEDULER_SOURCE}\nreturn { chunkEnd, grab };`
   grab(work: Int32Array): number;
 };
 
-/** The chunks [from, to) one thread grabbing alone would take from `total` items in `unit`s with `parts` (the schedule of {@link KernelPool.parallel}). */
+/**
+ * The chunks [from, to) one thread grabbing alone would take from `total` items in `unit`s, each grab 1/`parts` of what
+ * is left: the schedule of {@link KernelPool.parallel}.
+ */
 export function guidedChunks(total: number, unit: number, parts: number): [number, number][] {
   const work = new Int32Array(new SharedArrayBuffer(WORK_WORDS * 4));
   work.set([0, total, unit, parts]);
@@ -128,9 +131,9 @@ interface WorkerThreadsModule {
 /**
  * A pool of kernel threads. `load` hands a compiled module to every worker; `parallel` runs a loop over work items
  * on the calling thread and on every worker that wakes in time, each taking chunks from a shared counter (large ones
- * first, small ones last), so a busy or descheduled worker never delays the caller by more than the chunk it is running. When dispatches keep failing
- * to gain at a call site (an oversubscribed host, or work too small to wake a thread for), that site runs on the
- * calling thread alone for a while, then tries again.
+ * first, small ones last), so a busy or descheduled worker never delays the caller by more than the chunk it is
+ * running. When dispatches keep failing to gain at a call site (an oversubscribed host, or work too small to wake a
+ * thread for), that site runs on the calling thread alone for a while, then tries again.
  */
 export class KernelPool {
   private readonly workers: WorkerHandle[] = [];
@@ -187,8 +190,9 @@ export class KernelPool {
 
   /**
    * Runs items [0, total) in guided chunks of whole `unit`s (the last chunk may be cut at total): here through
-   * `local(from, to)`, on worker w through function `fn` of module `id` called as `(base, from, to, scratch(w))`. Returns when every item is done. `site` keeps the record of
-   * this call site: after a few dispatches in a row that did not gain, it runs alone for a while.
+   * `local(from, to)`, on worker w through function `fn` of module `id` called as `(base, from, to, scratch(w))`.
+   * Returns when every item is done. `site` keeps the record of this call site: after a few dispatches in a row that
+   * did not gain, it runs alone for a while.
    */
   parallel(
     site: ThreadSite,
