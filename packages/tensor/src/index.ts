@@ -9,6 +9,7 @@ export { DriftError, ConcretizationError } from "./errors.ts";
 export type { DType, TypedArray } from "./dtype.ts";
 export { grad, valueAndGrad, vjp, jvp, vmap, stopGradient, makeJaxpr } from "./transformations.ts";
 export { jit } from "./jit.ts";
+export { setKernelThreads } from "./backend/wasm/threads.ts";
 export type { JitOptions, JittedFunction } from "./jit.ts";
 export type { GradOptions, VmapOptions, AxisSpec, TracedProgram } from "./transformations.ts";
 export type { TreeDef } from "./tree.ts";

@@ -232,6 +232,13 @@ describe("compiled programs and the arena", () => {
 });
 
 describe("KernelPool", () => {
+  it("setKernelThreads takes a non-negative integer or undefined, and names the bad count otherwise", () => {
+    for (const bad of [-1, 1.5, Number.NaN, "2" as unknown as number])
+      expect(() => setKernelThreads(bad)).toThrow(/setKernelThreads: count must be a non-negative integer .*got (-1|1\.5|NaN|2)$/);
+    setKernelThreads(0);
+    setKernelThreads(undefined);
+  });
+
   it("schedules guided chunks: a quarter of what is left, in whole units, the last one cut at the total", () => {
     const sizes = (chunks: [number, number][]) => chunks.map(([from, to]) => to - from);
     // 32 panels in pairs, 2 threads (parts 4): 16 pairs left → 4 pairs, 12 → 3, 9 → 2, then single pairs.

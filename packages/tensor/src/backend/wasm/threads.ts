@@ -1,5 +1,6 @@
 // Worker threads that share the calling thread's loops over kernel work items (matmul column panels), through Atomics (Node only).
 import type { WasmMemory, WasmModule } from "./wasm-api.ts";
+import { DriftError } from "../../errors.ts";
 
 /** Per-worker control block (Int32 words). */
 const SEQ = 0;
@@ -265,6 +266,8 @@ let requested: number | undefined;
  * of an earlier pool stay idle.
  */
 export function setKernelThreads(count: number | undefined): void {
+  if (count !== undefined && !(Number.isInteger(count) && count >= 0))
+    throw new DriftError("setKernelThreads", `count must be a non-negative integer (0 turns kernel threads off) or undefined for the default; got ${String(count)}`);
   requested = count;
 }
 
