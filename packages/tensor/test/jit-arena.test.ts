@@ -261,6 +261,7 @@ describe("KernelPool", () => {
     mod.importMemory("env", "memory", { initial: 0, maximum: 16, shared: true });
     const count = mod.func([i32, i32, i32, i32], [], (f) => {
       const [base, from, to] = f.params as [any, any, any];
+      const address = f.declareLocal(i32);
       f.block((exit) =>
         f.loop((top) => {
           f.local.get(from);
@@ -272,11 +273,8 @@ describe("KernelPool", () => {
           f.i32.const(4);
           f.i32.mul();
           f.i32.add();
-          f.local.get(base);
-          f.local.get(from);
-          f.i32.const(4);
-          f.i32.mul();
-          f.i32.add();
+          f.local.tee(address);
+          f.local.get(address);
           f.i32.load();
           f.i32.const(1);
           f.i32.add();
