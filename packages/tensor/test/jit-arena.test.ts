@@ -170,8 +170,9 @@ describe("compiled programs and the arena", () => {
     if (arena.shared && typeof (globalThis as any).process?.getBuiltinModule === "function") expect(multi.kernels.threaded).toBeGreaterThan(0);
   });
 
-  it("packs untransposed B in groups of panels: whole groups, leftover panels and edge columns equal eager", () => {
-    // n = 157: 19 full 8-column panels (2 groups of 8 + 3) and 5 edge columns; n = 1043: 130 panels, split in chunks of 16.
+  it("packs untransposed B in groups of panels: whole groups, pairs, a leftover panel and edge columns equal eager", () => {
+    // n = 157: 19 full 8-column panels (2 groups of 8, a pair and 1 more) and 5 edge columns; n = 1043: 130 panels, split
+    // in guided chunks of pairs (32, 24, 18, … panels), each packed by whole groups and then pairs.
     for (const [m, k, n] of [
       [37, 130, 157],
       [64, 96, 1043],
@@ -243,6 +244,8 @@ describe("KernelPool", () => {
     const sizes = (chunks: [number, number][]) => chunks.map(([from, to]) => to - from);
     // 32 panels in pairs, 2 threads (parts 4): 16 pairs left → 4 pairs, 12 → 3, 9 → 2, then single pairs.
     expect(sizes(guidedChunks(32, 2, 4))).toEqual([8, 6, 4, 2, 2, 2, 2, 2, 2, 2]);
+    // A 1024-wide product (128 panels) in pairs: whole groups of 8 at first, single pairs (~1 ms each) at the end.
+    expect(sizes(guidedChunks(128, 2, 4))).toEqual([32, 24, 18, 12, 10, 8, 6, 4, 2, 2, 2, 2, 2, 2, 2]);
     // 130 panels in groups of 8 (17 units, the last one 2 panels): 4, 3, 2, 2, 1… units.
     const chunks = guidedChunks(130, 8, 4);
     expect(sizes(chunks)).toEqual([32, 24, 16, 16, 8, 8, 8, 8, 8, 2]);

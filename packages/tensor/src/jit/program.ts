@@ -7,7 +7,7 @@ import { ModuleBuilder, i32, relaxedSimdAvailable } from "../backend/wasm/emitte
 import { type ArenaViews, arena } from "../backend/wasm/arena.ts";
 import { type KernelPool, type ThreadSite, kernelPool } from "../backend/wasm/threads.ts";
 import { wasmApi } from "../backend/wasm/wasm-api.ts";
-import { emitGemm, emitPackA, gemmPackedABytes, gemmPanels, gemmScratchBytes, gemmSplitUnit, storeC } from "../backend/wasm/gemm.ts";
+import { emitGemm, emitPackA, gemmPackedABytes, gemmPanels, gemmScratchBytes, GEMM_SPLIT_PANELS, storeC } from "../backend/wasm/gemm.ts";
 import type { Kernel, MatmulStep, PrimStep, Schedule } from "./schedule.ts";
 import { type KernelAddresses, emitKernel, kernelEpilogue, kernelImports, kernelScratchBytes } from "./wasm-kernels.ts";
 import { type JsKernelFn, compileJsKernel } from "./js-kernels.ts";
@@ -416,7 +416,7 @@ export function buildProgram(jaxpr: Jaxpr, sched: Schedule): CompiledProgram {
               const slice = e.sliceBytes!;
               const fn = exports[e.threaded.name]!;
               const first = e.scratch + e.packedBytes!;
-              pool!.parallel(e.threaded.site, poolModule, e.threaded.index, base, panels, gemmSplitUnit(e.matmul!), (w) => first + slice * (w + 1), (from, to) =>
+              pool!.parallel(e.threaded.site, poolModule, e.threaded.index, base, panels, GEMM_SPLIT_PANELS, (w) => first + slice * (w + 1), (from, to) =>
                 fn(base, from, to, first),
               );
               break;

@@ -101,6 +101,14 @@ const B_GROUP_BYTES = 512 * 1024;
  */
 const A_BLOCK_BYTES = 512 * 1024;
 
+/**
+ * Panels per scheduling unit when a gemm is split between threads: a pair of 8-float panels covers whole 64-byte lines
+ * of each C row, so two threads never store into one line. A chunk of a wide product is still packed and swept a whole
+ * group at a time where it holds one, then by pairs, so that its last, short grabs leave a thread little to wait for
+ * (with whole groups as the unit, a thread waited ~2 ms of a 1024³ product's ~45 ms for the other's last group).
+ */
+export const GEMM_SPLIT_PANELS = 2;
+
 const panelGroup = (spec: Pick<GemmSpec, "k">): number =>
   Math.max(1, Math.min(B_PANEL_GROUP, Math.floor(B_GROUP_BYTES / (GEMM_TILE_COLS * 4 * spec.k))));
 
@@ -315,14 +323,14 @@ export function emitGemm(mod: ModuleBuilder, spec: GemmSpec, cOffset: number, pa
     };
 
     /**
-     * A packed group's panels against all rows, a block of rows at a time (every panel of the group against the block,
-     * then the next block): the block of A is read from L2 by each panel instead of all of A from L3.
+     * A packed group of `size` panels against all rows, a block of rows at a time (every panel of the group against the
+     * block, then the next block): the block of A is read from L2 by each panel instead of all of A from L3.
      */
-    const sweepGroup = (): void => {
+    const sweepGroup = (size: number): void => {
       const block = (panels: number, edgeRows: number): void => {
         setScratchStart(panelB);
         setColumnOfPanel();
-        emitCountedLoop(f, group, groupIndex, () => {
+        emitCountedLoop(f, size, groupIndex, () => {
           startRows(blockRow, blockA);
           sweepPanels(panels, 2, GEMM_TILE_COLS);
           if (edgeRows) tile(edgeRows, 2, GEMM_TILE_COLS);
@@ -389,13 +397,13 @@ export function emitGemm(mod: ModuleBuilder, spec: GemmSpec, cOffset: number, pa
     };
 
     /**
-     * Packs the `group` full panels starting at panel `panel` into consecutive scratch panels, one k step at a time:
+     * Packs the `size` full panels starting at panel `panel` into consecutive scratch panels, one k step at a time:
      * untransposed B by v128 moves along its rows, transposed B ([n, k]) by one f32 move per column.
      */
-    const packGroup = (): void => {
+    const packGroup = (size: number): void => {
       startPacking(panel, transB ? GEMM_TILE_COLS * k * 4 : GEMM_TILE_COLS * 4);
       emitCountedLoop(f, k, packIndex, () => {
-        for (let g = 0; g < group; g++)
+        for (let g = 0; g < size; g++)
           if (transB)
             for (let j = 0; j < GEMM_TILE_COLS; j++) {
               f.local.get(aCur);
@@ -428,22 +436,24 @@ export function emitGemm(mod: ModuleBuilder, spec: GemmSpec, cOffset: number, pa
         f.i32.ltS();
         f.select();
         f.local.set(end);
-        if (group > 1 && fullPanels >= group)
-          // Whole groups of panels first: pack the group from B's rows, then sweep each of its panels.
-          f.block((exit) =>
-            f.loop((top) => {
-              f.local.get(panel);
-              f.i32.const(group);
-              f.i32.add();
-              f.local.get(end);
-              f.i32.gtS();
-              f.brIf(exit);
-              packGroup();
-              sweepGroup();
-              emitAddToLocal(f, panel, group);
-              f.br(top);
-            }),
-          );
+        // Whole groups of panels first (pack the group from B's rows, then sweep each of its panels), then pairs (the
+        // unit of a threaded split, so that its last grabs are short), then what is left one panel at a time.
+        for (const size of group >= GEMM_SPLIT_PANELS ? new Set([group, GEMM_SPLIT_PANELS]) : [])
+          if (fullPanels >= size)
+            f.block((exit) =>
+              f.loop((top) => {
+                f.local.get(panel);
+                f.i32.const(size);
+                f.i32.add();
+                f.local.get(end);
+                f.i32.gtS();
+                f.brIf(exit);
+                packGroup(size);
+                sweepGroup(size);
+                emitAddToLocal(f, panel, size);
+                f.br(top);
+              }),
+            );
         upTo(f, panel, end, () => {
           setColumnOfPanel();
           preparePanel(GEMM_TILE_COLS);
@@ -484,15 +494,4 @@ export function emitGemm(mod: ModuleBuilder, spec: GemmSpec, cOffset: number, pa
 /** Number of 8-column panels of an n-column product (the unit of work split between threads). */
 export function gemmPanels(n: number): number {
   return Math.ceil(n / GEMM_TILE_COLS);
-}
-
-/**
- * Panels per scheduling unit when a gemm is split between threads: an even number, so that a chunk covers whole 64-byte
- * lines of each C row (two 8-float panels) and two threads never store into one line; whole packed groups where a
- * product has at least 16 groups of panels (a chunk then packs B a group at a time and sweeps A by blocks).
- */
-export function gemmSplitUnit(spec: Pick<GemmSpec, "k" | "n">): number {
-  const group = panelGroup(spec);
-  if (gemmPanels(spec.n) < 16 * group) return 2;
-  return group % 2 === 0 ? group : 2 * group;
 }
