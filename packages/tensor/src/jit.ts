@@ -14,7 +14,7 @@ export interface JitOptions {
   staticArgnames?: readonly string[];
   /** Arguments whose buffers the program may reuse for its outputs (CPU: updated in place; WebGPU: freed after the call). */
   donateArgnums?: number | readonly number[];
-  /** Most signatures kept in the cache before the least recently used one is dropped (default 64). */
+  /** Most signatures kept in the cache before the least recently used one is dropped (default 64; Infinity keeps all). */
   cacheSize?: number;
   /**
    * Where the compiled program runs: "cpu" (wasm), or "webgpu" (after `await setBackend("webgpu")` or `initWebgpu()`).
@@ -70,6 +70,8 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
     if (!Number.isInteger(n) || n < 0) throw new DriftError(op, `argument numbers must be non-negative integers; got ${n}`);
   const staticNames = opts.staticArgnames ?? [];
   const capacity = opts.cacheSize ?? 64;
+  if (!((Number.isInteger(capacity) || capacity === Infinity) && capacity >= 1))
+    throw new DriftError(op, `cacheSize must be a positive integer or Infinity (signatures kept before the least recently used is dropped); got ${String(capacity)}`);
   if (opts.backend !== undefined && !BACKENDS.includes(opts.backend))
     throw new DriftError(op, `backend must be one of ${BACKENDS.map((b) => `"${b}"`).join(", ")}; got ${JSON.stringify(opts.backend)}`);
   const cache = new Map<string, CacheEntry>();

@@ -38,6 +38,11 @@ describe("jit semantics", () => {
     const g = jit((x: Array) => np.add(x, 1), { cacheSize: 2 });
     for (let n = 1; n <= 5; n++) g(np.ones([n]));
     expect(g.cacheSize).toBe(2);
+    const all = jit((x: Array) => np.add(x, 1), { cacheSize: Infinity });
+    for (let n = 1; n <= 5; n++) all(np.ones([n]));
+    expect(all.cacheSize).toBe(5);
+    for (const bad of [0, -1, 1.5, Number.NaN])
+      expect(() => jit((x: Array) => x, { cacheSize: bad })).toThrow(new RegExp(`jit: cacheSize must be a positive integer or Infinity .*got ${bad}$`));
   });
 
   it("static arguments are part of the key and stay JS values", () => {

@@ -97,8 +97,31 @@ describe("cond and switch", () => {
     expectClose(out, loop, 1e-14);
   });
 
-  it("branches must agree on their outputs", () => {
-    expect(() => lax.cond(true, () => np.zeros([2]), () => np.zeros([3]))).toThrow(/switch: branch 1 returns/);
+  it("branches must agree on their outputs, and errors name the op and the branch", () => {
+    expect(() => lax.cond(true, () => np.zeros([2]), () => np.zeros([3]))).toThrow(/lax\.cond: trueFn returns \(float32\[2\]\) but falseFn returns \(float32\[3\]\)/);
+    expect(() => lax.switch(0, [() => np.zeros([2]), () => np.zeros([2]), () => np.zeros([2], { dtype: "int32" })])).toThrow(
+      /lax\.switch: branch 2 returns \(int32\[2\]\) but branch 0 returns \(float32\[2\]\)/,
+    );
+    expect(() => lax.cond(true, () => [np.zeros([2])], () => np.zeros([2]))).toThrow(/lax\.cond: trueFn returns structure/);
+  });
+
+  it("takes integer switch indices and boolean or integer predicates, and refuses floats as JAX does", () => {
+    const pick = (i: Array | number) => lax.switch(i, [() => np.array(10), () => np.array(11), () => np.array(12)]).item();
+    expect(pick(np.array(1, { dtype: "int32" }))).toBe(11);
+    expect(pick(np.array(7, { dtype: "uint32" }))).toBe(12);
+    expect(pick(-1)).toBe(10);
+    expect(() => pick(np.array(0.5))).toThrow(/lax\.switch: index must be an integer scalar \(int32 or uint32\); got float32/);
+    expect(() => pick(np.array(true))).toThrow(/got bool \(use lax\.cond for a boolean\)/);
+    expect(() => pick(1.5)).toThrow(/lax\.switch: index must be an integer; got 1\.5/);
+    const which = (p: Array | boolean | number) => lax.cond(p, () => np.array(1), () => np.array(0)).item();
+    // Integers are true when nonzero (negative ones too), as in JAX.
+    expect([which(true), which(false), which(np.array(-2, { dtype: "int32" })), which(np.array(0, { dtype: "int32" })), which(3)]).toEqual([1, 0, 1, 0, 1]);
+    expect(() => which(np.array(0.3))).toThrow(/lax\.cond: pred must be a boolean or integer scalar; got float32/);
+    expect(() => which(0.5)).toThrow(/lax\.cond: pred must be a boolean or an integer; got 0\.5/);
+    // Under jit the same rules hold, and an integer predicate still selects by nonzero.
+    const jitted = jit((p: Array) => lax.cond(p, () => np.array(1), () => np.array(0)));
+    expect(jitted(np.array(-5, { dtype: "int32" })).item()).toBe(1);
+    expect(() => jitted(np.array(1.0))).toThrow(/lax\.cond: pred must be a boolean or integer scalar/);
   });
 });
 

@@ -1,10 +1,11 @@
 // The `lax` namespace: scan, foriLoop, whileLoop, cond and switch over pytrees, traced once into primitives.
 import { DriftError, fmtShape } from "../errors.ts";
+import { isInteger } from "../dtype.ts";
 import { ShapedArray, type Tensor, bind } from "../core/tensor.ts";
 import { evalJaxpr, traceFlat } from "../core/jaxpr.ts";
 import { type TreeDef, flatten, treeDefEqual, treeDefToString, unflatten } from "../tree.ts";
 import { array } from "../ops/creation.ts";
-import { add, less } from "../ops/elementwise.ts";
+import { add, less, notEqual } from "../ops/elementwise.ts";
 import { asTensor, convert } from "../ops/coerce.ts";
 import { scanPrim, switchPrim, whilePrim } from "./control-flow.ts";
 
@@ -66,14 +67,10 @@ export function scan<C, X, Y>(f: (carry: C, x: X) => [C, Y], init: C, xs: X | nu
 }
 
 /**
- * `switch(index, branches, ...operands)` runs `branches[index]` (index clamped to the valid range), as
- * `jax.lax.switch`. Every branch must return the same structure, shapes and dtypes.
+ * Runs `branches[idx]` (idx an int32 scalar, clamped) on the operands: the body of `switch` and `cond`. `op` and
+ * `names` (one per branch) are what errors call them.
  */
-export function switchCase<R>(index: Tensor | number, branches: readonly ((...operands: any[]) => R)[], ...operands: unknown[]): R {
-  const op = "lax.switch";
-  if (!Array.isArray(branches) || branches.length === 0) throw new DriftError(op, "needs a non-empty list of branch functions");
-  const idx = convert(asTensor(index, op, "index"), "int32");
-  if (idx.ndim !== 0) throw new DriftError(op, `index must be a scalar; got shape ${fmtShape(idx.shape)}`);
+function selectBranch<R>(op: string, idx: Tensor, branches: readonly ((...operands: any[]) => R)[], names: readonly string[], operands: unknown[]): R {
   const [leaves, def] = flatten(operands.map(toArrays), op);
   let outDef: TreeDef | null = null;
   const traced = branches.map((b, i) =>
@@ -81,13 +78,18 @@ export function switchCase<R>(index: Tensor | number, branches: readonly ((...op
       (...ins) => {
         const [outs, d] = flatten(b(...unflatten<unknown[]>(def, ins)), op);
         if (outDef && !treeDefEqual(outDef, d))
-          throw new DriftError(op, `branch ${i} returns structure ${treeDefToString(d)} but branch 0 returns ${treeDefToString(outDef)}`);
+          throw new DriftError(op, `${names[i]} returns structure ${treeDefToString(d)} but ${names[0]} returns ${treeDefToString(outDef)}`);
         outDef = d;
         return outs;
       },
       leaves.map((x) => x.aval),
     ),
   );
+  // Weak typing aside, every branch must give the same avals (checked here too so that the error names this op).
+  const avals = traced.map((t) => t.jaxpr.outs.map((a) => `${a.aval.dtype}${fmtShape(a.aval.shape)}`).join(", "));
+  avals.forEach((a, i) => {
+    if (a !== avals[0]) throw new DriftError(op, `${names[i]} returns (${a}) but ${names[0]} returns (${avals[0]}); every branch must return the same shapes and dtypes`);
+  });
   // Every branch takes all branches' captured consts, then the operands.
   const consts = traced.flatMap((t) => t.consts);
   const constAvals = consts.map((c) => c.aval);
@@ -107,12 +109,36 @@ export function switchCase<R>(index: Tensor | number, branches: readonly ((...op
   return unflatten<R>(outDef!, outs);
 }
 
+/**
+ * `switch(index, branches, ...operands)` runs `branches[index]` (index clamped to the valid range), as
+ * `jax.lax.switch`. The index is a JS integer or an integer scalar array (int32 or uint32; a float index is refused, as
+ * in JAX). Every branch must return the same structure, shapes and dtypes.
+ */
+export function switchCase<R>(index: Tensor | number, branches: readonly ((...operands: any[]) => R)[], ...operands: unknown[]): R {
+  const op = "lax.switch";
+  if (!Array.isArray(branches) || branches.length === 0) throw new DriftError(op, "needs a non-empty list of branch functions");
+  if (typeof index === "number" && !Number.isInteger(index)) throw new DriftError(op, `index must be an integer; got ${index}`);
+  const idx = asTensor(index, op, "index");
+  if (idx.ndim !== 0) throw new DriftError(op, `index must be a scalar; got shape ${fmtShape(idx.shape)}`);
+  if (!isInteger(idx.dtype))
+    throw new DriftError(op, `index must be an integer scalar (int32 or uint32); got ${idx.dtype}${idx.dtype === "bool" ? " (use lax.cond for a boolean)" : " (cast it with .astype(\"int32\"))"}`);
+  return selectBranch(op, convert(idx, "int32"), branches, branches.map((_, i) => `branch ${i}`), operands);
+}
 
-/** `cond(pred, trueFn, falseFn, ...operands)`: `trueFn(...operands)` if pred else `falseFn(...operands)`, as `jax.lax.cond`. */
-export function cond<R>(pred: Tensor | boolean, trueFn: (...operands: any[]) => R, falseFn: (...operands: any[]) => R, ...operands: unknown[]): R {
-  const p = asTensor(pred, "lax.cond", "pred");
-  if (p.ndim !== 0) throw new DriftError("lax.cond", `pred must be a scalar; got shape ${fmtShape(p.shape)}`);
-  return switchCase(convert(p, "int32"), [falseFn, trueFn], ...operands);
+/**
+ * `cond(pred, trueFn, falseFn, ...operands)`: `trueFn(...operands)` if pred else `falseFn(...operands)`, as `jax.lax.cond`.
+ * The predicate is a boolean or an integer (true when nonzero), as a JS value or a scalar array; a float is refused, as
+ * in JAX.
+ */
+export function cond<R>(pred: Tensor | boolean | number, trueFn: (...operands: any[]) => R, falseFn: (...operands: any[]) => R, ...operands: unknown[]): R {
+  const op = "lax.cond";
+  if (typeof pred === "number" && !Number.isInteger(pred)) throw new DriftError(op, `pred must be a boolean or an integer; got ${pred}`);
+  const p = asTensor(pred, op, "pred");
+  if (p.ndim !== 0) throw new DriftError(op, `pred must be a scalar; got shape ${fmtShape(p.shape)}`);
+  if (p.dtype !== "bool" && !isInteger(p.dtype))
+    throw new DriftError(op, `pred must be a boolean or integer scalar; got ${p.dtype} (compare explicitly, e.g. np.greater(x, 0))`);
+  const truth = p.dtype === "bool" ? p : notEqual(p, 0);
+  return selectBranch(op, convert(truth, "int32"), [falseFn, trueFn], ["falseFn", "trueFn"], operands);
 }
 
 /** `whileLoop(condFn, bodyFn, init)`: repeats `carry = bodyFn(carry)` while `condFn(carry)`, as `jax.lax.while_loop`. */
