@@ -1,9 +1,9 @@
 // jit: trace a function once per input signature into a jaxpr, cache it, and run the cached program.
 import { DriftError } from "./errors.ts";
-import { ConcreteArray, DeviceArray, type ShapedArray, type Tensor, donatedError, getDeviceBackend, isEagerContext } from "./core/tensor.ts";
+import { ConcreteArray, DeviceArray, type Tensor, donatedError, getDeviceBackend, isEagerContext } from "./core/tensor.ts";
 import { compiled } from "./jit/compile.ts";
 import { type ClosedJaxpr, evalJaxpr, traceFlat } from "./core/jaxpr.ts";
-import { type TreeDef, flatten, treeDefToString, unflatten } from "./tree.ts";
+import { type TreeDef, flatten, flattenInto, treeDefToString, unflatten } from "./tree.ts";
 import { array } from "./ops/creation.ts";
 
 /** Options of `jit`. */
@@ -53,10 +53,6 @@ function staticKey(op: string, what: string, value: unknown): string {
   }
 }
 
-function avalKey(a: ShapedArray): string {
-  return `${a.dtype}${a.weakType ? "~" : ""}[${a.shape.join(",")}]`;
-}
-
 /**
  * `jit(f)` returns a function that traces `f` into a jaxpr on first use for each signature (tree structure,
  * shapes, dtypes, static values) and reuses it afterwards. Composes with grad, vmap and itself: under a
@@ -76,64 +72,62 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
     throw new DriftError(op, `backend must be one of ${BACKENDS.map((b) => `"${b}"`).join(", ")}; got ${JSON.stringify(opts.backend)}`);
   const cache = new Map<string, CacheEntry>();
 
-  const prepare = (args: any[]): { key: string; leaves: Tensor[]; donatedLeaves: Set<number>; trace: () => CacheEntry } => {
-    for (const n of [...staticNums, ...donate])
-      if (n >= args.length) throw new DriftError(op, `argument number ${n} is out of range: the function was called with ${args.length} arguments`);
-    const dynamic: unknown[] = [];
-    const keyParts: string[] = [];
+  /** Rebuilds the call's arguments from traced leaves (static ones from `args`) and traces `f` on them. */
+  const trace = (args: any[], def: TreeDef, leaves: Tensor[], named: Record<string, unknown> | null): CacheEntry => {
+    let outTree: TreeDef | null = null;
+    const program = traceFlat(
+      (...ins) => {
+        const rebuilt = unflatten<any[]>(def, ins);
+        const full = rebuilt.map((a, i) => (staticNums.includes(i) ? args[i] : named && i === args.length - 1 ? { ...a, ...named } : a));
+        const [outs, d] = flatten(f(...full), op);
+        outTree = d;
+        return outs;
+      },
+      leaves.map((x) => x.aval),
+    );
+    return { program, outTree: outTree! };
+  };
+
+  const lookup = (args: any[]): { entry: CacheEntry; leaves: Tensor[]; donatedLeaves: Set<number> | null } => {
+    for (const n of staticNums) if (n >= args.length) throw new DriftError(op, `argument number ${n} is out of range: the function was called with ${args.length} arguments`);
+    for (const n of donate) if (n >= args.length) throw new DriftError(op, `argument number ${n} is out of range: the function was called with ${args.length} arguments`);
+    // One pass over the arguments: their leaves, their structures (one array node of them), the donated leaf positions
+    // and the cache key (static values, structure, then each leaf's dtype and shape).
+    const leaves: Tensor[] = [];
+    const children: TreeDef[] = new Array(args.length);
+    const donatedLeaves = donate.length ? new Set<number>() : null;
+    let key = "";
     let named: Record<string, unknown> | null = null;
-    args.forEach((a, i) => {
+    for (let i = 0; i < args.length; i++) {
+      let a = args[i];
       if (staticNums.includes(i)) {
-        keyParts.push(`s${i}=${staticKey(op, `argument ${i}`, a)}`);
-        dynamic.push(undefined);
+        key += `s${i}=${staticKey(op, `argument ${i}`, a)}|`;
+        a = undefined;
       } else if (staticNames.length && i === args.length - 1 && a && typeof a === "object" && Object.getPrototypeOf(a) === Object.prototype) {
         named = {};
         const rest: Record<string, unknown> = {};
         for (const [k, v] of Object.entries(a)) {
           if (staticNames.includes(k)) {
             named[k] = v;
-            keyParts.push(`n${k}=${staticKey(op, `argument "${k}"`, v)}`);
+            key += `n${k}=${staticKey(op, `argument "${k}"`, v)}|`;
           } else rest[k] = v;
         }
-        dynamic.push(rest);
-      } else dynamic.push(typeof a === "number" ? array(a) : a);
-    });
-    const [leaves, def] = flatten(dynamic, op);
-    // Leaf positions that belong to donated arguments.
-    const donatedLeaves = new Set<number>();
-    let offset = 0;
-    dynamic.forEach((a, i) => {
-      const n = flatten(a, op)[0].length;
-      if (donate.includes(i)) for (let j = 0; j < n; j++) donatedLeaves.add(offset + j);
-      offset += n;
-    });
-    keyParts.push(treeDefToString(def), ...leaves.map((x) => avalKey(x.aval)));
-    const trace = (): CacheEntry => {
-      let outTree: TreeDef | null = null;
-      const program = traceFlat(
-        (...ins) => {
-          const rebuilt = unflatten<any[]>(def, ins);
-          const full = rebuilt.map((a, i) => (staticNums.includes(i) ? args[i] : named && i === args.length - 1 ? { ...a, ...named } : a));
-          const [outs, d] = flatten(f(...full), op);
-          outTree = d;
-          return outs;
-        },
-        leaves.map((x) => x.aval),
-      );
-      return { program, outTree: outTree! };
-    };
-    return { key: keyParts.join("|"), leaves, donatedLeaves, trace };
-  };
-
-  const lookup = (args: any[]): { entry: CacheEntry; leaves: Tensor[]; donatedLeaves: Set<number> } => {
-    const { key, leaves, donatedLeaves, trace } = prepare(args);
+        a = rest;
+      } else if (typeof a === "number") a = array(a);
+      const first = leaves.length;
+      children[i] = flattenInto(a, leaves, op, i);
+      if (donatedLeaves && donate.includes(i)) for (let j = first; j < leaves.length; j++) donatedLeaves.add(j);
+    }
+    const def: TreeDef = { kind: "array", children };
+    key += treeDefToString(def);
+    for (const x of leaves) key += `|${x.aval.key}`;
     let entry = cache.get(key);
     if (entry) {
       cache.delete(key);
       cache.set(key, entry);
       return { entry, leaves, donatedLeaves };
     }
-    entry = trace();
+    entry = trace(args, def, leaves, named);
     // Programs that captured tracers of an enclosing transformation are valid for this call only.
     if (entry.program.consts.every((c) => c instanceof ConcreteArray || c instanceof DeviceArray)) {
       cache.set(key, entry);
@@ -154,15 +148,19 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
       if (!device || device.name !== opts.backend && opts.backend !== undefined)
         throw new DriftError(op, `backend "${opts.backend}" is not initialised: call \`await setBackend("${opts.backend}")\` (or initWebgpu) first`);
       // Donated device arrays free their buffers once the call is queued (unless also passed in a kept position).
-      const keptArrays = new Set(leaves.filter((_, i) => !donatedLeaves.has(i)));
       const nConsts = entry.program.consts.length;
-      const donated = new Set([...donatedLeaves].filter((i) => !keptArrays.has(leaves[i]!)).map((i) => nConsts + i));
+      const donated = new Set<number>();
+      if (donatedLeaves) {
+        const keptArrays = new Set(leaves.filter((_, i) => !donatedLeaves.has(i)));
+        for (const i of donatedLeaves) if (!keptArrays.has(leaves[i]!)) donated.add(nConsts + i);
+      }
       return unflatten(entry.outTree, device.runJaxpr(entry.program.jaxpr, inputs, donated));
     }
     const onGpu = inputs.find((x) => x instanceof DeviceArray) as DeviceArray | undefined;
     if (onGpu) throw new DriftError(op, `backend "cpu" was asked for, but an input ${onGpu.aval} lives on ${onGpu.device}: bring it back with \`await deviceGet(x)\` first`);
     const concreteInputs = inputs as ConcreteArray[];
     for (const x of concreteInputs) if (x.donated) throw donatedError(op);
+    if (!donatedLeaves) return unflatten(entry.outTree, compiled(entry.program.jaxpr).run(concreteInputs));
     const nConsts = entry.program.consts.length;
     // A donated buffer that is also passed in another (non-donated) position cannot be overwritten.
     const kept = new Set(leaves.filter((_, i) => !donatedLeaves.has(i)).map((x) => (x as ConcreteArray).buf));

@@ -25,48 +25,107 @@ function describe(x: unknown): string {
   return typeof x;
 }
 
+/** Shared nodes for the common static values (flatten runs on every jit call, so it allocates as little as it can). */
+const NULL_NODE: TreeDef = { kind: "static", value: null };
+const UNDEFINED_NODE: TreeDef = { kind: "static", value: undefined };
+
+/** The structure of `x` with its leaves appended to `leaves`; undefined where some node is not a pytree node. */
+function walk(x: unknown, leaves: Tensor[]): TreeDef | undefined {
+  if (x instanceof Tensor) {
+    leaves.push(x);
+    return LEAF;
+  }
+  if (Array.isArray(x)) {
+    const children: TreeDef[] = new Array(x.length);
+    for (let i = 0; i < x.length; i++) {
+      const child = walk(x[i], leaves);
+      if (child === undefined) return undefined;
+      children[i] = child;
+    }
+    return { kind: "array", children };
+  }
+  if (isPlainObject(x)) {
+    const keys = Object.keys(x);
+    const children: TreeDef[] = new Array(keys.length);
+    for (let i = 0; i < keys.length; i++) {
+      const child = walk(x[keys[i]!], leaves);
+      if (child === undefined) return undefined;
+      children[i] = child;
+    }
+    return { kind: "object", keys, children };
+  }
+  if (x === null) return NULL_NODE;
+  if (x === undefined) return UNDEFINED_NODE;
+  if (typeof x === "number" || typeof x === "string" || typeof x === "boolean") return { kind: "static", value: x };
+  return undefined;
+}
+
+/** The first node of `x` that is not a pytree node, with its path (e.g. `.params[1].w`), or undefined. */
+function findBadNode(x: unknown, path: string): { path: string; value: unknown } | undefined {
+  if (x instanceof Tensor || x === null || x === undefined || typeof x === "number" || typeof x === "string" || typeof x === "boolean") return undefined;
+  if (Array.isArray(x)) {
+    for (let i = 0; i < x.length; i++) {
+      const bad = findBadNode(x[i], `${path}[${i}]`);
+      if (bad) return bad;
+    }
+    return undefined;
+  }
+  if (isPlainObject(x)) {
+    for (const k of Object.keys(x)) {
+      const bad = findBadNode(x[k], `${path}.${k}`);
+      if (bad) return bad;
+    }
+    return undefined;
+  }
+  return { path, value: x };
+}
+
+/**
+ * Appends the array leaves of `tree` to `leaves` (in {@link flatten}'s order) and returns its structure. Errors name
+ * the bad node's path, prefixed by `argument N` when `argument` (the tree's position in a call) is given.
+ */
+export function flattenInto(tree: unknown, leaves: Tensor[], op = "tree.flatten", argument?: number): TreeDef {
+  const def = walk(tree, leaves);
+  if (def === undefined) {
+    const bad = findBadNode(tree, "")!;
+    const where = argument === undefined ? bad.path || "tree" : `argument ${argument}${bad.path}`;
+    throw new DriftError(op, `${where} is a ${describe(bad.value)}, which is not a pytree node (use plain objects, arrays, Drift arrays, numbers, strings or null)`);
+  }
+  return def;
+}
+
 /** Flattens a pytree into its array leaves (depth first, object keys in insertion order) and its structure. */
 export function flatten(tree: unknown, op = "tree.flatten"): [Tensor[], TreeDef] {
   const leaves: Tensor[] = [];
-  const walk = (x: unknown, path: string): TreeDef => {
-    if (x instanceof Tensor) {
-      leaves.push(x);
-      return LEAF;
+  return [leaves, flattenInto(tree, leaves, op)];
+}
+
+/** Builds the subtree `def` from `leaves`, starting at `cursor.next` (advanced past the leaves used). */
+function build(def: TreeDef, leaves: readonly unknown[], cursor: { next: number }): unknown {
+  switch (def.kind) {
+    case "leaf":
+      if (cursor.next >= leaves.length) throw new DriftError("tree.unflatten", `structure needs more than ${leaves.length} leaves`);
+      return leaves[cursor.next++];
+    case "static":
+      return def.value;
+    case "array": {
+      const out: unknown[] = new Array(def.children.length);
+      for (let i = 0; i < def.children.length; i++) out[i] = build(def.children[i]!, leaves, cursor);
+      return out;
     }
-    if (Array.isArray(x)) return { kind: "array", children: x.map((c, i) => walk(c, `${path}[${i}]`)) };
-    if (isPlainObject(x)) {
-      const keys = Object.keys(x);
-      return { kind: "object", keys, children: keys.map((k) => walk(x[k], `${path}.${k}`)) };
+    case "object": {
+      const o: Record<string, unknown> = {};
+      for (let i = 0; i < def.keys.length; i++) o[def.keys[i]!] = build(def.children[i]!, leaves, cursor);
+      return o;
     }
-    if (x === null || x === undefined || typeof x === "number" || typeof x === "string" || typeof x === "boolean")
-      return { kind: "static", value: x };
-    throw new DriftError(op, `${path || "tree"} is a ${describe(x)}, which is not a pytree node (use plain objects, arrays, Drift arrays, numbers, strings or null)`);
-  };
-  const def = walk(tree, "");
-  return [leaves, def];
+  }
 }
 
 /** Rebuilds a pytree of `def`'s structure from leaves in flatten order. */
 export function unflatten<T = any>(def: TreeDef, leaves: readonly unknown[]): T {
-  let i = 0;
-  const build = (d: TreeDef): unknown => {
-    switch (d.kind) {
-      case "leaf":
-        if (i >= leaves.length) throw new DriftError("tree.unflatten", `structure needs more than ${leaves.length} leaves`);
-        return leaves[i++];
-      case "static":
-        return d.value;
-      case "array":
-        return d.children.map(build);
-      case "object": {
-        const o: Record<string, unknown> = {};
-        d.keys.forEach((k, j) => (o[k] = build(d.children[j]!)));
-        return o;
-      }
-    }
-  };
-  const out = build(def);
-  if (i !== leaves.length) throw new DriftError("tree.unflatten", `structure has ${i} leaves but ${leaves.length} were given`);
+  const cursor = { next: 0 };
+  const out = build(def, leaves, cursor);
+  if (cursor.next !== leaves.length) throw new DriftError("tree.unflatten", `structure has ${cursor.next} leaves but ${leaves.length} were given`);
   return out as T;
 }
 
@@ -118,10 +177,16 @@ export function treeDefToString(def: TreeDef): string {
       return "*";
     case "static":
       return JSON.stringify(def.value) ?? "undefined";
-    case "array":
-      return `[${def.children.map(treeDefToString).join(", ")}]`;
-    case "object":
-      return `{${def.keys.map((k, i) => `${k}: ${treeDefToString(def.children[i]!)}`).join(", ")}}`;
+    case "array": {
+      let text = "[";
+      for (let i = 0; i < def.children.length; i++) text += (i ? ", " : "") + treeDefToString(def.children[i]!);
+      return text + "]";
+    }
+    case "object": {
+      let text = "{";
+      for (let i = 0; i < def.keys.length; i++) text += `${i ? ", " : ""}${def.keys[i]}: ${treeDefToString(def.children[i]!)}`;
+      return text + "}";
+    }
   }
 }
 

@@ -1,6 +1,6 @@
 // Bad input raises DriftError naming the op, the argument, what was received and what was expected.
 import { describe, expect, it } from "vitest";
-import { DriftError, grad, np, tree, vjp, vmap } from "../src/index.ts";
+import { DriftError, grad, jit, np, tree, vjp, vmap } from "../src/index.ts";
 
 const f32 = (shape: number[]) => np.zeros(shape);
 
@@ -34,6 +34,8 @@ const CASES: [string, () => unknown, RegExp][] = [
   ["vmap nothing mapped", () => vmap((a: any) => a, { inAxes: null })(f32([3])), /vmap: no argument is mapped/],
   ["vjp cotangent shape", () => vjp((x: any) => np.mul(x, 2), f32([3]))[1](f32([4]) as any), /vjp: cotangent 0 is float32\[4\] but the output is float32\[3\]/],
   ["non-pytree leaf", () => tree.flatten({ a: new Map() }), /\.a is a Map, which is not a pytree node/],
+  ["nested non-pytree leaf", () => tree.flatten({ p: [f32([1]), 2, { w: new Set() }] }), /tree\.flatten: \.p\[2\]\.w is a Set, which is not a pytree node/],
+  ["jit argument with a non-pytree leaf", () => jit((_: any, b: any) => b)(f32([1]), [f32([1]), new Uint8Array(2)]), /jit: argument 1\[1\] is a Uint8Array, which is not a pytree node/],
   ["tree.map structure mismatch", () => tree.map((a: any, b: any) => np.add(a, b), { a: f32([1]) }, { b: f32([1]) } as any), /tree\.map: tree 1 has structure \{b: \*\} but the first has \{a: \*\}/],
   ["leaked tracer", () => {
     let leaked: any;

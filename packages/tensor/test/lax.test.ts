@@ -102,7 +102,7 @@ describe("cond and switch", () => {
     expect(() => lax.switch(0, [() => np.zeros([2]), () => np.zeros([2]), () => np.zeros([2], { dtype: "int32" })])).toThrow(
       /lax\.switch: branch 2 returns \(int32\[2\]\) but branch 0 returns \(float32\[2\]\)/,
     );
-    expect(() => lax.cond(true, () => [np.zeros([2])], () => np.zeros([2]))).toThrow(/lax\.cond: trueFn returns structure/);
+    expect(() => lax.cond(true, (): unknown => [np.zeros([2])], (): unknown => np.zeros([2]))).toThrow(/lax\.cond: trueFn returns structure/);
   });
 
   it("takes integer switch indices and boolean or integer predicates, and refuses floats as JAX does", () => {

@@ -24,6 +24,11 @@ export class ShapedArray {
   toString(): string {
     return `${SHORT_DTYPE[this.dtype]}[${this.shape.join(",")}]`;
   }
+  private cachedKey?: string;
+  /** dtype, weak-type mark and shape as one string (e.g. `float32~[3,4]`), computed once: jit's cache keys use it. */
+  get key(): string {
+    return (this.cachedKey ??= `${this.dtype}${this.weakType ? "~" : ""}[${this.shape.join(",")}]`);
+  }
   /** True when shape and dtype agree. */
   equals(other: ShapedArray): boolean {
     return this.dtype === other.dtype && this.shape.length === other.shape.length && this.shape.every((d, i) => d === other.shape[i]);
