@@ -87,6 +87,25 @@ const THREAD_MIN_MACS = 1 << 22;
 /** Bytes after the last slot of a frame: kernels may read (never write) up to a vector past a buffer's end. */
 const FRAME_SLACK = 64;
 
+/** log2 of each dtype's element size: a byte offset >> it is an index into the arena's view of that dtype. */
+const ELEMENT_SHIFT: Record<DType, number> = { float32: 2, float64: 3, int32: 2, uint32: 2, bool: 0 };
+
+/** The view of the whole arena for `dtype`. */
+function arenaView(views: ArenaViews, dtype: DType): TypedArray {
+  switch (dtype) {
+    case "float32":
+      return views.f32;
+    case "float64":
+      return views.f64;
+    case "int32":
+      return views.i32;
+    case "uint32":
+      return views.u32;
+    case "bool":
+      return views.u8;
+  }
+}
+
 /** Typed view of `size` elements of `dtype` at byte `at` of the arena. */
 function viewOf(views: ArenaViews, dtype: DType, at: number, size: number): TypedArray {
   switch (dtype) {
@@ -377,6 +396,12 @@ export function buildProgram(jaxpr: Jaxpr, sched: Schedule): CompiledProgram {
   const primLits = new Map<Lit, ConcreteArray>();
   for (const e of exec) if (e.kind === "prim") for (const a of e.step.ins) if (a instanceof Lit) primLits.set(a, literalArray(a));
   const inputIndex = new Map(jaxpr.inBinders.map((v, i) => [v, i] as const));
+  const inputBufs = jaxpr.inBinders.map(bufOf);
+  /** The data of `v` in a run: an external array (an input or a primitive's result), else its arena slot. */
+  const dataOf = (v: Var, ext: Map<Buffer, TypedArray>, views: ArenaViews, base: number): TypedArray => {
+    const b = bufOf(v);
+    return ext.get(b) ?? viewOf(views, b.dtype, base + b.offset, b.size);
+  };
 
   const stats: ProgramStats = { fused: 0, prims: 0, fusedOps: 0 };
   for (const s of sched.steps) {
@@ -394,17 +419,13 @@ export function buildProgram(jaxpr: Jaxpr, sched: Schedule): CompiledProgram {
     try {
       let views = arena.views();
       const ext = new Map<Buffer, TypedArray>();
-      inputs.forEach((x, i) => ext.set(bufOf(jaxpr.inBinders[i]!), x.buf));
-      const data = (v: Var): TypedArray => {
-        const b = bufOf(v);
-        return ext.get(b) ?? viewOf(views, b.dtype, base + b.offset, b.size);
-      };
+      for (let i = 0; i < inputs.length; i++) ext.set(inputBufs[i]!, inputs[i]!.buf);
       for (let i = 0; i < exec.length; i++) {
         const e = exec[i]!;
         switch (e.kind) {
           case "copyIn": {
             const b = e.buf;
-            viewOf(views, b.dtype, base + b.offset, b.size).set(ext.get(b)!);
+            arenaView(views, b.dtype).set(ext.get(b)!, (base + b.offset) >> ELEMENT_SHIFT[b.dtype]);
             break;
           }
           case "wasm": {
@@ -427,14 +448,14 @@ export function buildProgram(jaxpr: Jaxpr, sched: Schedule): CompiledProgram {
           }
           case "js":
             e.fn(
-              e.kernel.leaves.map((l) => data(l.v)),
-              e.kernel.outputs.map((o) => data(o.v)),
+              e.kernel.leaves.map((l) => dataOf(l.v, ext, views, base)),
+              e.kernel.outputs.map((o) => dataOf(o.v, ext, views, base)),
             );
             break;
           case "prim": {
             const s = e.step;
             const concrete = (copy: boolean): ConcreteArray[] =>
-              s.ins.map((a) => (a instanceof Lit ? primLits.get(a)! : new ConcreteArray(a.aval, copy && !ext.has(bufOf(a)) ? data(a).slice() : data(a))));
+              s.ins.map((a) => (a instanceof Lit ? primLits.get(a)! : new ConcreteArray(a.aval, copy && !ext.has(bufOf(a)) ? dataOf(a, ext, views, base).slice() : dataOf(a, ext, views, base))));
             if (e.inPlace && (e.inPlace === "arena" || bufOf(s.ins[0] as Var).input < 0 || donated?.has(bufOf(s.ins[0] as Var).input))) {
               const [x, u, ...starts] = concrete(false);
               writeWindow(x!.buf, x!.shape, u!, starts);
@@ -463,15 +484,20 @@ export function buildProgram(jaxpr: Jaxpr, sched: Schedule): CompiledProgram {
         return external ? new ConcreteArray(a.aval, external) : null;
       });
       // Arena results are copied out, into the buffers of donated inputs of the same type and size where possible.
-      const returned = new Set(outs.map((o) => o?.buf));
-      const spare = donated ? [...new Set([...donated].map((i) => inputs[i]!.buf))].filter((b) => !returned.has(b)) : [];
+      let spare: TypedArray[] = [];
+      if (donated?.size) {
+        const returned = new Set(outs.map((o) => o?.buf));
+        spare = [...new Set([...donated].map((i) => inputs[i]!.buf))].filter((b) => !returned.has(b));
+      }
       return outs.map((o, i) => {
         if (o) return o;
         const a = outAtoms[i] as Var;
         const b = bufOf(a);
-        const view = viewOf(views, b.dtype, base + b.offset, b.size);
-        const j = spare.findIndex((x) => x.constructor === view.constructor && x.length === view.length);
-        if (j < 0) return new ConcreteArray(a.aval, view.slice());
+        const whole = arenaView(views, b.dtype);
+        const at = (base + b.offset) >> ELEMENT_SHIFT[b.dtype];
+        const j = spare.length ? spare.findIndex((x) => x.constructor === whole.constructor && x.length === b.size) : -1;
+        if (j < 0) return new ConcreteArray(a.aval, whole.slice(at, at + b.size));
+        const view = whole.subarray(at, at + b.size);
         const target = spare.splice(j, 1)[0]!;
         target.set(view);
         return new ConcreteArray(a.aval, target);
