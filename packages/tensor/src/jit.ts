@@ -3,8 +3,8 @@ import { DriftError } from "./errors.ts";
 import { ConcreteArray, DeviceArray, type Tensor, donatedError, getDeviceBackend, isEagerContext } from "./core/tensor.ts";
 import { compiled } from "./jit/compile.ts";
 import { type ClosedJaxpr, evalJaxpr, traceFlat } from "./core/jaxpr.ts";
-import { type TreeDef, flatten, flattenInto, treeDefToString, unflatten } from "./tree.ts";
-import { array } from "./ops/creation.ts";
+import { type TreeDef, flatten, flattenInto, treeDefEqual, treeDefToString, unflatten } from "./tree.ts";
+import { asTensor } from "./ops/coerce.ts";
 
 /** Options of `jit`. */
 export interface JitOptions {
@@ -88,6 +88,9 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
     return { program, outTree: outTree! };
   };
 
+  /** The previous call's signature and entry. */
+  let last: { statics: string; def: TreeDef; avalKeys: string[]; entry: CacheEntry } | null = null;
+
   const lookup = (args: any[]): { entry: CacheEntry; leaves: Tensor[]; donatedLeaves: Set<number> | null } => {
     for (const n of staticNums) if (n >= args.length) throw new DriftError(op, `argument number ${n} is out of range: the function was called with ${args.length} arguments`);
     for (const n of donate) if (n >= args.length) throw new DriftError(op, `argument number ${n} is out of range: the function was called with ${args.length} arguments`);
@@ -113,26 +116,34 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
           } else rest[k] = v;
         }
         a = rest;
-      } else if (typeof a === "number") a = array(a);
+      } else if (typeof a === "number") a = asTensor(a, op);
       const first = leaves.length;
       children[i] = flattenInto(a, leaves, op, i);
       if (donatedLeaves && donate.includes(i)) for (let j = first; j < leaves.length; j++) donatedLeaves.add(j);
     }
     const def: TreeDef = { kind: "array", children };
+    // The same signature as the previous call (the common case in a loop) skips building and hashing the key.
+    if (last && last.statics === key && last.avalKeys.length === leaves.length && treeDefEqual(last.def, def)) {
+      let same = true;
+      for (let i = 0; i < leaves.length && same; i++) same = leaves[i]!.aval.key === last.avalKeys[i];
+      if (same) return { entry: last.entry, leaves, donatedLeaves };
+    }
+    const statics = key;
     key += treeDefToString(def);
     for (const x of leaves) key += `|${x.aval.key}`;
     let entry = cache.get(key);
     if (entry) {
       cache.delete(key);
       cache.set(key, entry);
-      return { entry, leaves, donatedLeaves };
-    }
-    entry = trace(args, def, leaves, named);
-    // Programs that captured tracers of an enclosing transformation are valid for this call only.
-    if (entry.program.consts.every((c) => c instanceof ConcreteArray || c instanceof DeviceArray)) {
+    } else {
+      entry = trace(args, def, leaves, named);
+      // Programs that captured tracers of an enclosing transformation are valid for this call only.
+      if (!entry.program.consts.every((c) => c instanceof ConcreteArray || c instanceof DeviceArray)) return { entry, leaves, donatedLeaves };
       cache.set(key, entry);
       if (cache.size > capacity) cache.delete(cache.keys().next().value!);
     }
+    // The entry is now the most recently used, so it stays cached while it is `last`.
+    last = { statics, def, avalKeys: leaves.map((x) => x.aval.key), entry };
     return { entry, leaves, donatedLeaves };
   };
 

@@ -34,6 +34,40 @@ describe("jit semantics", () => {
     expect(g.cacheSize).toBe(3);
   });
 
+  it("tells apart calls that differ from the previous one only in a static leaf, a weak type, a dtype or a static argument", () => {
+    let traces = 0;
+    const g = jit(
+      (t: { x: Array; mode: string }, k: number) => {
+        traces++;
+        return t.mode === "double" ? np.mul(t.x, 2 * k) : np.add(t.x, k);
+      },
+      { staticArgnums: 1 },
+    );
+    const x = np.array([1, 2]);
+    const calls: [() => Array, number[], number][] = [
+      [() => g({ x, mode: "double" }, 1), [2, 4], 1],
+      [() => g({ x, mode: "double" }, 1), [2, 4], 1],
+      [() => g({ x, mode: "add" }, 1), [2, 3], 2],
+      [() => g({ x, mode: "add" }, 3), [4, 5], 3],
+      [() => g({ x: np.array([1, 2], { dtype: "float64" }), mode: "add" }, 3), [4, 5], 4],
+      [() => g({ x, mode: "double" }, 1), [2, 4], 4],
+      [() => g({ x: np.array([1, 2], { dtype: "int32" }), mode: "double" }, 1), [2, 4], 5],
+    ];
+    for (const [call, want, tracesSoFar] of calls) {
+      expect(call().toArray()).toEqual(want);
+      expect(traces).toBe(tracesSoFar);
+    }
+    // A JS number argument is a weak-typed scalar, as in eager code (and JAX): an int32 array plus 2 stays int32. A
+    // float32 array of the same shape is another signature.
+    const h = jit((a: Array, b: Array | number) => np.add(a, b));
+    const ints = np.array([1, 2], { dtype: "int32" });
+    expect(h(ints, 2).dtype).toBe(np.add(ints, 2).dtype);
+    expect(h(ints, 2).toArray()).toEqual([3, 4]);
+    expect(h(ints, 2.5).dtype).toBe(np.add(ints, 2.5).dtype);
+    expect(h(ints, np.array(2)).dtype).toBe("float32");
+    expect(h.cacheSize).toBe(3);
+  });
+
   it("keeps a bounded cache", () => {
     const g = jit((x: Array) => np.add(x, 1), { cacheSize: 2 });
     for (let n = 1; n <= 5; n++) g(np.ones([n]));

@@ -39,6 +39,8 @@ export interface CompiledProgram {
 
 /** The storage of one root variable (aliases share it). */
 interface Buffer {
+  /** Index among the program's buffers (a run keeps its external arrays in an array by it). */
+  readonly id: number;
   readonly root: Var;
   readonly dtype: DType;
   readonly size: number;
@@ -86,6 +88,9 @@ const padded = (bytes: number): number => Math.max(CACHE_LINE, Math.ceil(bytes /
 const THREAD_MIN_MACS = 1 << 22;
 /** Bytes after the last slot of a frame: kernels may read (never write) up to a vector past a buffer's end. */
 const FRAME_SLACK = 64;
+
+/** A run's external arrays (inputs, primitives' results) by buffer id; the other buffers live in the arena. */
+type External = (TypedArray | undefined)[];
 
 /** log2 of each dtype's element size: a byte offset >> it is an index into the arena's view of that dtype. */
 const ELEMENT_SHIFT: Record<DType, number> = { float32: 2, float64: 3, int32: 2, uint32: 2, bool: 0 };
@@ -165,7 +170,7 @@ export function buildProgram(jaxpr: Jaxpr, sched: Schedule): CompiledProgram {
     let b = buffers.get(root);
     if (!b) {
       const { dtype, size } = root.aval;
-      b = { root, dtype, size, bytes: padded(size * bytesOf(dtype)), arena: false, produced: false, offset: 0, input: -1 };
+      b = { id: buffers.size, root, dtype, size, bytes: padded(size * bytesOf(dtype)), arena: false, produced: false, offset: 0, input: -1 };
       buffers.set(root, b);
     }
     return b;
@@ -398,9 +403,9 @@ export function buildProgram(jaxpr: Jaxpr, sched: Schedule): CompiledProgram {
   const inputIndex = new Map(jaxpr.inBinders.map((v, i) => [v, i] as const));
   const inputBufs = jaxpr.inBinders.map(bufOf);
   /** The data of `v` in a run: an external array (an input or a primitive's result), else its arena slot. */
-  const dataOf = (v: Var, ext: Map<Buffer, TypedArray>, views: ArenaViews, base: number): TypedArray => {
+  const dataOf = (v: Var, ext: External, views: ArenaViews, base: number): TypedArray => {
     const b = bufOf(v);
-    return ext.get(b) ?? viewOf(views, b.dtype, base + b.offset, b.size);
+    return ext[b.id] ?? viewOf(views, b.dtype, base + b.offset, b.size);
   };
 
   const stats: ProgramStats = { fused: 0, prims: 0, fusedOps: 0 };
@@ -418,14 +423,14 @@ export function buildProgram(jaxpr: Jaxpr, sched: Schedule): CompiledProgram {
     if (poolModule >= 0) pool!.wake();
     try {
       let views = arena.views();
-      const ext = new Map<Buffer, TypedArray>();
-      for (let i = 0; i < inputs.length; i++) ext.set(inputBufs[i]!, inputs[i]!.buf);
+      const ext: External = new Array(buffers.size);
+      for (let i = 0; i < inputs.length; i++) ext[inputBufs[i]!.id] = inputs[i]!.buf;
       for (let i = 0; i < exec.length; i++) {
         const e = exec[i]!;
         switch (e.kind) {
           case "copyIn": {
             const b = e.buf;
-            arenaView(views, b.dtype).set(ext.get(b)!, (base + b.offset) >> ELEMENT_SHIFT[b.dtype]);
+            arenaView(views, b.dtype).set(ext[b.id]!, (base + b.offset) >> ELEMENT_SHIFT[b.dtype]);
             break;
           }
           case "wasm": {
@@ -455,11 +460,11 @@ export function buildProgram(jaxpr: Jaxpr, sched: Schedule): CompiledProgram {
           case "prim": {
             const s = e.step;
             const concrete = (copy: boolean): ConcreteArray[] =>
-              s.ins.map((a) => (a instanceof Lit ? primLits.get(a)! : new ConcreteArray(a.aval, copy && !ext.has(bufOf(a)) ? dataOf(a, ext, views, base).slice() : dataOf(a, ext, views, base))));
+              s.ins.map((a) => (a instanceof Lit ? primLits.get(a)! : new ConcreteArray(a.aval, copy && ext[bufOf(a).id] === undefined ? dataOf(a, ext, views, base).slice() : dataOf(a, ext, views, base))));
             if (e.inPlace && (e.inPlace === "arena" || bufOf(s.ins[0] as Var).input < 0 || donated?.has(bufOf(s.ins[0] as Var).input))) {
               const [x, u, ...starts] = concrete(false);
               writeWindow(x!.buf, x!.shape, u!, starts);
-              if (e.inPlace === "external") ext.set(bufOf(s.outs[0]!), x!.buf);
+              if (e.inPlace === "external") ext[bufOf(s.outs[0]!).id] = x!.buf;
               break;
             }
             // A non-shared arena detaches its buffer when a nested run grows it: primitives then get copies.
@@ -470,7 +475,7 @@ export function buildProgram(jaxpr: Jaxpr, sched: Schedule): CompiledProgram {
             arenaBuffers.add(views.u8.buffer);
             s.outs.forEach((v, j) => {
               const buf = outs[j]!;
-              ext.set(bufOf(v), arenaBuffers.has(buf.buffer) ? buf.slice() : buf);
+              ext[bufOf(v).id] = arenaBuffers.has(buf.buffer) ? buf.slice() : buf;
             });
             break;
           }
@@ -480,7 +485,7 @@ export function buildProgram(jaxpr: Jaxpr, sched: Schedule): CompiledProgram {
         if (a instanceof Lit) return literalOuts.get(a)!;
         const idx = inputIndex.get(a);
         if (idx !== undefined) return inputs[idx]!;
-        const external = ext.get(bufOf(a));
+        const external = ext[bufOf(a).id];
         return external ? new ConcreteArray(a.aval, external) : null;
       });
       // Arena results are copied out, into the buffers of donated inputs of the same type and size where possible.
