@@ -21,7 +21,7 @@ const DRIFT_CORES = Math.min(2, os.availableParallelism());
 /** Most relative difference accepted between libraries on an (a) matmul's C. */
 const MATMUL_TOLERANCE = 1e-4;
 
-type Program = "mlp" | "sac" | "ddpm";
+type Program = "mlp" | "sac" | "ddpm" | "act";
 type Workload = "matmul" | Program;
 interface Row {
   workload: Program;
@@ -36,6 +36,7 @@ const ROWS: Row[] = [
   { workload: "mlp", label: "(b) MLP train step 64→256→256→64, batch 256, Adam", unit: "ms/step", score: (s) => s * 1e3, higherIsBetter: false },
   { workload: "sac", label: `(c) SAC update, ${SAC.obs}→256→256→${SAC.act}, twin critics + actor + EMA, batch 256`, unit: "updates/s", score: (s) => 1 / s, higherIsBetter: true },
   { workload: "ddpm", label: `(d) DDPM sampling, ${DDPM.steps} steps, 3×256 noise MLP, ${DDPM.batch} actions`, unit: "samples/s", score: (s) => DDPM.batch / s, higherIsBetter: true },
+  { workload: "act", label: `(e) acting: SAC actor ${SAC.obs}→256→256→${SAC.act}, one observation, action read back`, unit: "µs/call", score: (s) => s * 1e6, higherIsBetter: false },
 ];
 
 function rss(): string {
@@ -94,7 +95,7 @@ async function main(): Promise<void> {
   for (const row of rows) {
     let flops = NaN;
     const prepare = subjects.map((s, i) => (): Prepared => {
-      const p = s[row.workload](data[row.workload] as never);
+      const p = s[row.workload](data[row.workload === "act" ? "sac" : row.workload] as never);
       if (i === 0) flops = p.matmulFlops ?? NaN;
       return p;
     });

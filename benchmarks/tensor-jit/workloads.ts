@@ -1,4 +1,4 @@
-// The three measured programs: shapes, hyperparameters, seeded data, and the interface each library implements.
+// The measured programs: shapes, hyperparameters, seeded data, and the interface each library implements.
 
 /** (b) MLP train step: batch 256, 64 → 256 → 256 → 64, ReLU, mean squared error, Adam. */
 export const MLP = { batch: 256, sizes: [64, 256, 256, 64] } as const;
@@ -179,4 +179,9 @@ export interface Subject {
   sac(data: SacData): Prepared;
   /** One 20-step sampling of 256 actions per call; returns the samples. */
   ddpm(data: DdpmData): Prepared;
+  /**
+   * (e) Acting: the SAC actor's tanh-Gaussian action for one observation (the first of the batch, with the first row
+   * of the current-state noise), read back, per call; returns the action.
+   */
+  act(data: SacData): Prepared;
 }

@@ -1,6 +1,5 @@
-// The three programs written against @drift/tensor, each one `jit` (the training state donated, as in JAX).
-import { type Array, type TracedProgram, jit, lax, np, stopGradient, tree, valueAndGrad } from "@drift/tensor";
-import { setKernelThreads } from "../../../packages/tensor/src/backend/wasm/threads.ts";
+// The programs written against @drift/tensor, each one `jit` (the training state donated, as in JAX).
+import { type Array, type TracedProgram, jit, lax, np, setKernelThreads, stopGradient, tree, valueAndGrad } from "@drift/tensor";
 import { ADAM, DDPM, type DdpmData, type Dense, MLP, MLP_LR, type MlpData, type Prepared, SAC, type SacData, type Subject } from "../workloads.ts";
 
 type Layer = { w: Array; b: Array };
@@ -190,6 +189,13 @@ export const drift: Subject = {
     const sampler = jit(ddpmSample);
     return { matmulFlops: matmulFlops(sampler.lower(net, o, xT, xs).jaxpr), run: () => [...(sampler(net, o, xT, xs).dataSync() as Float32Array)] };
   },
+  act(d: SacData): Prepared {
+    const actor: Actor = { l1: layer(d.actor.l1), l2: layer(d.actor.l2), mu: layer(d.actor.mu), logStd: layer(d.actor.logStd) };
+    const obs = matrix(d.obs.subarray(0, SAC.obs), 1, SAC.obs);
+    const eps = matrix(d.epsCur.subarray(0, SAC.act), 1, SAC.act);
+    const policy = jit((a: Actor, o: Array, e: Array) => sample(a, o, e)[0]);
+    return { matmulFlops: matmulFlops(policy.lower(actor, obs, eps).jaxpr), run: () => [...(policy(actor, obs, eps).dataSync() as Float32Array)] };
+  },
 };
 
 /** The same programs compiled with kernel threads off (one thread), to show what the worker thread adds. */
@@ -198,6 +204,7 @@ export const driftOneThread: Subject = {
   mlp: (d) => oneThread(() => drift.mlp(d)),
   sac: (d) => oneThread(() => drift.sac(d)),
   ddpm: (d) => oneThread(() => drift.ddpm(d)),
+  act: (d) => oneThread(() => drift.act(d)),
 };
 
 /** Prepares (and so compiles, on its first call) with kernel threads off, then restores the default. */

@@ -1,4 +1,4 @@
-// The three programs written against jax-js on its wasm device, each one `jit`, following its move semantics.
+// The programs written against jax-js on its wasm device, each one `jit`, following its move semantics.
 import { defaultDevice, init, jit, lax, numpy as jnp, tree, valueAndGrad } from "@jax-js/jax";
 import { ADAM, DDPM, type DdpmData, type Dense, MLP, MLP_LR, type MlpData, type Prepared, SAC, type SacData, type Subject } from "../workloads.ts";
 
@@ -187,5 +187,17 @@ export const jax: Subject = {
     const xT = matrix(d.xT, batch, act);
     const sampler = jit(ddpmSampler(d));
     return { run: () => [...(sampler(tree.ref(net), o.ref, xT.ref, tree.ref(tembRows), tree.ref(zRows)).dataSync() as Float32Array)] };
+  },
+  act(d: SacData): Prepared {
+    const actor: Actor = { l1: layer(d.actor.l1), l2: layer(d.actor.l2), mu: layer(d.actor.mu), logStd: layer(d.actor.logStd) };
+    const obs = matrix(d.obs.subarray(0, SAC.obs), 1, SAC.obs);
+    const eps = matrix(d.epsCur.subarray(0, SAC.act), 1, SAC.act);
+    const policy = jit((a: Actor, o: Arr, e: Arr): Arr => {
+      const [act, logp] = sample(a, o, e);
+      logp.dispose();
+      tree.dispose([a, o, e] as any);
+      return act;
+    });
+    return { run: () => [...(policy(tree.ref(actor), obs.ref, eps.ref).dataSync() as Float32Array)] };
   },
 };

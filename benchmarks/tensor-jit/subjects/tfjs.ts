@@ -1,4 +1,4 @@
-// The three programs written against TensorFlow.js on its wasm backend (XNNPACK, SIMD, one thread in Node), eager.
+// The programs written against TensorFlow.js on its wasm backend (XNNPACK, SIMD, one thread in Node), eager.
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import { ADAM, DDPM, type DdpmData, type Dense, MLP, MLP_LR, type MlpData, type Prepared, SAC, type SacData, type Subject } from "../workloads.ts";
@@ -122,6 +122,19 @@ export const tfjs: Subject = {
           }
           return x;
         });
+        const data = [...(out.dataSync() as Float32Array)];
+        out.dispose();
+        return data;
+      },
+    };
+  },
+  act(d: SacData): Prepared {
+    const actor: Actor = { l1: layer(d.actor.l1, false), l2: layer(d.actor.l2, false), mu: layer(d.actor.mu, false), logStd: layer(d.actor.logStd, false) };
+    const obs = tf.tensor2d(d.obs.subarray(0, SAC.obs), [1, SAC.obs]);
+    const eps = tf.tensor2d(d.epsCur.subarray(0, SAC.act), [1, SAC.act]);
+    return {
+      run() {
+        const out = tf.tidy(() => sample(actor, obs, eps)[0]);
         const data = [...(out.dataSync() as Float32Array)];
         out.dispose();
         return data;
