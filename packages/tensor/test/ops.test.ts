@@ -1,6 +1,6 @@
 // Op values against hand-computed numpy results, dtype rules, and the Array API.
 import { describe, expect, it } from "vitest";
-import { np } from "../src/index.ts";
+import { jit, np } from "../src/index.ts";
 import { expectClose } from "./helpers.ts";
 
 describe("arrays", () => {
@@ -53,6 +53,22 @@ describe("dtype promotion (JAX rules, JS numbers are weak)", () => {
   it("JS numbers keep full precision when they meet float64 arrays", () => {
     expect(np.mul(np.array([-2], { dtype: "float64" }), 0.01).item()).toBe(-0.02);
     expect(np.mul(np.array([-2]), 0.01).item()).toBe(Math.fround(Math.fround(-2) * Math.fround(0.01)));
+  });
+  it("JS integers beyond 32 bits are weak floats, not wrapped ints; [2^31, 2^32) ones are weak uint32", () => {
+    // Before, 1e10 and 2 ** 40 became weak int32 scalars and wrapped (2 ** 40 to 0) even against float arrays.
+    expect(np.mul(np.array([1.5]), 2 ** 40).item()).toBe(1.5 * 2 ** 40);
+    expect(np.add(np.array([1], { dtype: "float64" }), 1e10).item()).toBe(1e10 + 1);
+    expect(np.add(np.array([1]), -1e10).item()).toBe(Math.fround(1 - 1e10));
+    expect(np.add(np.arange(2), 2 ** 40).dtype).toBe("float32");
+    // A uint32 mask keeps uint32 arithmetic, and meets a float array with its exact value.
+    const u = np.array([0xdeadbeef, 1], { dtype: "uint32" });
+    expect(np.bitwiseAnd(u, 0xffff0000).dtype).toBe("uint32");
+    expect(np.bitwiseAnd(u, 0xffff0000).toArray()).toEqual([0xdead0000, 0]);
+    expect(np.add(np.array([0], { dtype: "float64" }), 0xffffffff).item()).toBe(0xffffffff);
+    // -0 is a float: its sign survives.
+    expect(Object.is(np.mul(np.array([1]), -0).item(), -0)).toBe(true);
+    // Under jit, the same scalars as arguments.
+    expect(jit((a: np.Array, b: np.Array | number) => np.mul(a, b))(np.array([1.5]), 2 ** 40).item()).toBe(1.5 * 2 ** 40);
   });
   it("integer arithmetic wraps like int32", () => {
     expect(np.mul(np.array([2 ** 30], { dtype: "int32" }), 4).toArray()).toEqual([0]);

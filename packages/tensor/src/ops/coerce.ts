@@ -17,12 +17,22 @@ export function scalar(value: number, dtype: DType, weakType = false): ConcreteA
 }
 
 /**
- * Converts an op argument to an array: JS integers become weak int32 scalars, other numbers weak float32,
- * booleans bool scalars. Anything else is an error naming the op and argument.
+ * The dtype of a weak scalar made from a JS number: int32 for an integer that fits (a Python int in JAX), uint32 for
+ * one in [2^31, 2^32) (bit masks and hash constants on uint32 arrays), float32 for anything else: fractions, -0 and
+ * integral values beyond 32 bits (1e10, 2 ** 40), which an integer dtype would wrap.
+ */
+function weakDTypeOf(x: number): DType {
+  if (!Number.isInteger(x) || Object.is(x, -0) || x < -(2 ** 31) || x >= 2 ** 32) return "float32";
+  return x < 2 ** 31 ? "int32" : "uint32";
+}
+
+/**
+ * Converts an op argument to an array: JS numbers become weak scalars ({@link weakDTypeOf}), booleans bool scalars.
+ * Anything else is an error naming the op and argument.
  */
 export function asTensor(x: unknown, op: string, arg = "x"): Tensor {
   if (x instanceof Tensor) return x;
-  if (typeof x === "number") return scalar(x, Number.isInteger(x) ? "int32" : "float32", true);
+  if (typeof x === "number") return scalar(x, weakDTypeOf(x), true);
   if (typeof x === "boolean") return scalar(x ? 1 : 0, "bool");
   const what = Array.isArray(x) ? "a JS array (wrap it with np.array)" : x === null ? "null" : typeof x;
   throw new DriftError(op, `${arg} must be an array or a number; got ${what}`);
