@@ -223,6 +223,59 @@ describe("compiled programs and the arena", () => {
     }
   });
 
+  it("reads B in place for fewer than 4 rows (m = 1, 2, 3): edge columns, batches, a fused bias + ReLU, split", () => {
+    // Within float32 summation error of the float64 product (every tile sums over k in order), and split = single.
+    const check = (got: ArrayLike<number>, a: Float32Array, b: Float32Array, batch: number, m: number, k: number, n: number, bias?: Float32Array) => {
+      let worst = 0;
+      for (let e = 0; e < batch; e++)
+        for (let i = 0; i < m; i++)
+          for (let j = 0; j < n; j++) {
+            let exact = bias ? bias[j]! : 0;
+            let magnitude = Math.abs(exact);
+            for (let p = 0; p < k; p++) {
+              const product = a[(e * m + i) * k + p]! * b[(e * k + p) * n + j]!;
+              exact += product;
+              magnitude += Math.abs(product);
+            }
+            if (bias) exact = Math.max(exact, 0);
+            worst = Math.max(worst, Math.abs(got[(e * m + i) * n + j]! - exact) / ((magnitude + 1e-30) * (k + 1) * 2 ** -24));
+          }
+      expect(worst).toBeLessThan(1);
+    };
+    const run = (f: (...xs: Array[]) => Array, inputs: Array[]) => {
+      const jaxpr = jit(f).lower(...inputs).jaxpr;
+      setKernelThreads(0);
+      const single = compileJaxpr(jaxpr).run(inputs as any)[0]!.dataSync();
+      setKernelThreads(1);
+      const multi = compileJaxpr(jaxpr);
+      const split = multi.run(inputs as any)[0]!.dataSync();
+      setKernelThreads(0);
+      expect(split).toEqual(single);
+      return { single, multi };
+    };
+    for (const [batch, m, k, n] of [
+      [1, 1, 37, 59],
+      [1, 2, 37, 5],
+      [1, 3, 130, 64],
+      [3, 2, 19, 13],
+    ] as const) {
+      const shapeA = batch > 1 ? [batch, m, k] : [m, k];
+      const shapeB = batch > 1 ? [batch, k, n] : [k, n];
+      const a = random.normal(random.key(40 + m), shapeA, { dtype: "float32" });
+      const b = random.normal(random.key(50 + n), shapeB, { dtype: "float32" });
+      const c = random.normal(random.key(60), [n], { dtype: "float32" });
+      check(run((a, b) => np.matmul(a, b), [a, b]).single, a.dataSync() as Float32Array, b.dataSync() as Float32Array, batch, m, k, n);
+      if (batch === 1)
+        check(run((a, b, c) => np.maximum(np.add(np.matmul(a, b), c), 0), [a, b, c]).single, a.dataSync() as Float32Array, b.dataSync() as Float32Array, 1, m, k, n, c.dataSync() as Float32Array);
+    }
+    // One row against a 2048 × 2056 matrix: 4.2M multiply-adds, enough to be split between threads.
+    const a = random.normal(random.key(70), [1, 2048], { dtype: "float32" });
+    const b = random.normal(random.key(71), [2048, 2056], { dtype: "float32" });
+    const { single, multi } = run((a, b) => np.matmul(a, b), [a, b]);
+    check(single, a.dataSync() as Float32Array, b.dataSync() as Float32Array, 1, 1, 2048, 2056);
+    if (arena.shared && typeof (globalThis as any).process?.getBuiltinModule === "function") expect(multi.kernels.threaded).toBe(1);
+  });
+
   it("packs transposed A once per call: batched, ragged-m TN products equal eager on one thread and split", () => {
     // A stored [batch, k, m] with m = 30 (not a multiple of the 4-row panel), used as Aᵀ: the layout flag path.
     const a = random.normal(random.key(23), [3, 200, 30], { dtype: "float32" });

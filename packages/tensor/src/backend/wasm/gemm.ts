@@ -222,7 +222,10 @@ export function emitGemm(mod: ModuleBuilder, spec: GemmSpec, cOffset: number, pa
     const aRowBytes = transA ? 4 : k * 4;
     const aStepBytes = transA ? GEMM_TILE_ROWS * 4 : 4;
     const aPanelBytes = transA ? GEMM_TILE_ROWS * 4 * k : GEMM_TILE_ROWS * k * 4;
-    const bStepBytes = GEMM_TILE_COLS * 4;
+    // Fewer rows than a tile (a policy acting on one observation): packing B would cost as much memory traffic as the
+    // product itself, so the tile reads untransposed B in place, 8 columns of one row per k step, a row apart.
+    const direct = m < GEMM_TILE_ROWS && !transB;
+    const bStepBytes = direct ? n * 4 : GEMM_TILE_COLS * 4;
     const packedA = f.declareLocal(i32);
     const group = panelGroup(spec);
     const panelBytes = GEMM_TILE_COLS * 4 * k;
@@ -397,6 +400,20 @@ export function emitGemm(mod: ModuleBuilder, spec: GemmSpec, cOffset: number, pa
     };
 
     /**
+     * Points panelB at B's column `col` in its first row, where a {@link direct} tile reads it. An edge panel's vector
+     * loads reach up to 7 floats past the row (into the next row, or past the last row into the frame's slack); those
+     * lanes are never stored.
+     */
+    const pointAtPanel = (): void => {
+      f.local.get(bBase);
+      f.local.get(col);
+      f.i32.const(4);
+      f.i32.mul();
+      f.i32.add();
+      f.local.set(panelB);
+    };
+
+    /**
      * Packs the `size` full panels starting at panel `panel` into consecutive scratch panels, one k step at a time:
      * untransposed B by v128 moves along its rows, transposed B ([n, k]) by one f32 move per column.
      */
@@ -438,7 +455,7 @@ export function emitGemm(mod: ModuleBuilder, spec: GemmSpec, cOffset: number, pa
         f.local.set(end);
         // Whole groups of panels first (pack the group from B's rows, then sweep each of its panels), then pairs (the
         // unit of a threaded split, so that its last grabs are short), then what is left one panel at a time.
-        for (const size of group >= GEMM_SPLIT_PANELS ? new Set([group, GEMM_SPLIT_PANELS]) : [])
+        for (const size of group >= GEMM_SPLIT_PANELS && !direct ? new Set([group, GEMM_SPLIT_PANELS]) : [])
           if (fullPanels >= size)
             f.block((exit) =>
               f.loop((top) => {
@@ -456,7 +473,8 @@ export function emitGemm(mod: ModuleBuilder, spec: GemmSpec, cOffset: number, pa
             );
         upTo(f, panel, end, () => {
           setColumnOfPanel();
-          preparePanel(GEMM_TILE_COLS);
+          if (direct) pointAtPanel();
+          else preparePanel(GEMM_TILE_COLS);
           sweep(2, GEMM_TILE_COLS);
         });
       }
@@ -471,7 +489,8 @@ export function emitGemm(mod: ModuleBuilder, spec: GemmSpec, cOffset: number, pa
         f.if(() => {
           f.i32.const(fullPanels * GEMM_TILE_COLS);
           f.local.set(col);
-          preparePanel(edgeCols);
+          if (direct) pointAtPanel();
+          else preparePanel(edgeCols);
           sweep(Math.ceil(edgeCols / 4), edgeCols);
         });
       }
