@@ -223,6 +223,28 @@ describe("compiled programs and the arena", () => {
     }
   });
 
+  it("eager float32 matmul runs the same gemm as jit: equal bit for bit in NN, NT and TN, long k and few rows", () => {
+    for (const [m, k, n] of [
+      [37, 700, 29],
+      [2, 130, 59],
+      [64, 64, 64],
+    ] as const) {
+      const a = random.normal(random.key(80 + m), [m, k], { dtype: "float32" });
+      const aT = random.normal(random.key(81 + m), [k, m], { dtype: "float32" });
+      const b = random.normal(random.key(82 + n), [k, n], { dtype: "float32" });
+      const bT = random.normal(random.key(83 + n), [n, k], { dtype: "float32" });
+      for (const [f, x, y] of [
+        [(p: Array, q: Array) => np.matmul(p, q), a, b],
+        [(p: Array, q: Array) => np.matmul(p, np.transpose(q)), a, bT],
+        [(p: Array, q: Array) => np.matmul(np.transpose(p), q), aT, b],
+      ] as const) {
+        setKernelThreads(0);
+        expect(jit(f)(x, y).dataSync()).toEqual(f(x, y).dataSync());
+        setKernelThreads(undefined);
+      }
+    }
+  });
+
   it("reads B in place for fewer than 4 rows (m = 1, 2, 3): edge columns, batches, a fused bias + ReLU, split", () => {
     // Within float32 summation error of the float64 product (every tile sums over k in order), and split = single.
     const check = (got: ArrayLike<number>, a: Float32Array, b: Float32Array, batch: number, m: number, k: number, n: number, bias?: Float32Array) => {
