@@ -25,6 +25,11 @@ function describe(x: unknown): string {
   return typeof x;
 }
 
+/** True for the scalars a pytree keeps as static structure. */
+function isStatic(x: unknown): x is Static {
+  return x === null || x === undefined || typeof x === "number" || typeof x === "string" || typeof x === "boolean";
+}
+
 /** Shared nodes for the common static values (flatten runs on every jit call, so it allocates as little as it can). */
 const NULL_NODE: TreeDef = { kind: "static", value: null };
 const UNDEFINED_NODE: TreeDef = { kind: "static", value: undefined };
@@ -56,13 +61,12 @@ function walk(x: unknown, leaves: Tensor[]): TreeDef | undefined {
   }
   if (x === null) return NULL_NODE;
   if (x === undefined) return UNDEFINED_NODE;
-  if (typeof x === "number" || typeof x === "string" || typeof x === "boolean") return { kind: "static", value: x };
-  return undefined;
+  return isStatic(x) ? { kind: "static", value: x } : undefined;
 }
 
 /** The first node of `x` that is not a pytree node, with its path (e.g. `.params[1].w`), or undefined. */
 function findBadNode(x: unknown, path: string): { path: string; value: unknown } | undefined {
-  if (x instanceof Tensor || x === null || x === undefined || typeof x === "number" || typeof x === "string" || typeof x === "boolean") return undefined;
+  if (x instanceof Tensor || isStatic(x)) return undefined;
   if (Array.isArray(x)) {
     for (let i = 0; i < x.length; i++) {
       const bad = findBadNode(x[i], `${path}[${i}]`);
