@@ -7,7 +7,7 @@ import { ModuleBuilder, i32, relaxedSimdAvailable } from "../backend/wasm/emitte
 import { type ArenaViews, arena } from "../backend/wasm/arena.ts";
 import { type KernelPool, type ThreadSite, kernelPool } from "../backend/wasm/threads.ts";
 import { wasmApi } from "../backend/wasm/wasm-api.ts";
-import { emitGemm, emitPackA, gemmPackedABytes, gemmPanels, gemmScratchBytes, GEMM_SPLIT_PANELS, storeC } from "../backend/wasm/gemm.ts";
+import { emitGemm, emitPackA, gemmPackedABytes, gemmPanels, gemmScratchBytes, GEMM_SPLIT_PANELS, GEMM_THREAD_MIN_MACS, storeC } from "../backend/wasm/gemm.ts";
 import type { Kernel, MatmulStep, PrimStep, Schedule } from "./schedule.ts";
 import { type KernelAddresses, emitKernel, kernelEpilogue, kernelImports, kernelScratchBytes } from "./wasm-kernels.ts";
 import { type JsKernelFn, compileJsKernel } from "./js-kernels.ts";
@@ -81,11 +81,6 @@ const bytesOf = (dtype: DType): number => (dtype === "bool" ? 1 : dtype === "flo
  */
 const CACHE_LINE = 64;
 const padded = (bytes: number): number => Math.max(CACHE_LINE, Math.ceil(bytes / CACHE_LINE) * CACHE_LINE);
-/**
- * Matmuls with at least this many multiply-adds (~250 µs on one thread) are split across kernel threads: waking a
- * worker takes tens of µs on an idle host, so smaller ones cannot gain (see benchmarks/tensor-jit/README.md).
- */
-const THREAD_MIN_MACS = 1 << 22;
 /** Bytes after the last slot of a frame: kernels may read (never write) up to a vector past a buffer's end. */
 const FRAME_SLACK = 64;
 
@@ -258,7 +253,7 @@ export function buildProgram(jaxpr: Jaxpr, sched: Schedule): CompiledProgram {
       if (e.kind !== "wasm" || !e.matmul) continue;
       const m = e.matmul;
       const imports = m.epilogue ? kernelImports(m.epilogue.kernel) : [];
-      if (m.batch * m.m * m.n * m.k < THREAD_MIN_MACS || gemmPanels(m.n) < 2 || imports.some((n) => mathImportSource(n) === null)) continue;
+      if (m.batch * m.m * m.n * m.k < GEMM_THREAD_MIN_MACS || gemmPanels(m.n) < 2 || imports.some((n) => mathImportSource(n) === null)) continue;
       e.threaded = { name: `t${threaded.length}`, index: threaded.length, site: { bad: 0, backoff: 0 } };
       e.scratchBytes = e.packedBytes! + e.sliceBytes! * (pool.size + 1);
       threaded.push(e);

@@ -109,6 +109,12 @@ const A_BLOCK_BYTES = 512 * 1024;
  */
 export const GEMM_SPLIT_PANELS = 2;
 
+/**
+ * Products with at least this many multiply-adds (~250 µs on one thread) are split across kernel threads: waking a
+ * worker takes tens of µs on an idle host, so smaller ones cannot gain (see benchmarks/tensor-jit/README.md).
+ */
+export const GEMM_THREAD_MIN_MACS = 1 << 22;
+
 const panelGroup = (spec: Pick<GemmSpec, "k">): number =>
   Math.max(1, Math.min(B_PANEL_GROUP, Math.floor(B_GROUP_BYTES / (GEMM_TILE_COLS * 4 * spec.k))));
 

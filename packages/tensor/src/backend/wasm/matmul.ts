@@ -1,8 +1,11 @@
-// Eager f32 matrix multiply (NN/NT/TN/TT, batched): jit's shape-specialised gemm, one module per shape, on its own memory.
+// Eager f32 matrix multiply (NN/NT/TN/TT, batched): jit's shape-specialised gemm, one module per shape, in a frame of the
+// jit arena, split across the kernel threads when large.
 
 import { ModuleBuilder, relaxedSimdAvailable } from './emitter.ts';
-import { wasmApi, type WasmMemory } from './wasm-api.ts';
-import { emitGemm, emitPackA, gemmPackedABytes, gemmPanels, gemmScratchBytes, storeC } from './gemm.ts';
+import { wasmApi } from './wasm-api.ts';
+import { arena } from './arena.ts';
+import { type KernelPool, type ThreadSite, kernelPool } from './threads.ts';
+import { GEMM_SPLIT_PANELS, GEMM_THREAD_MIN_MACS, emitGemm, emitPackA, gemmPackedABytes, gemmPanels, gemmScratchBytes, storeC } from './gemm.ts';
 
 /** Layout and output options of {@link matmulF32}. */
 export interface MatmulOptions {
@@ -23,14 +26,11 @@ export interface BatchedMatmulOptions extends MatmulOptions {
 }
 
 const BYTES_PER_F32 = 4;
-const WASM_PAGE_BYTES = 65536;
-/** Size of the kernel memory when first created (1 MiB); it grows on demand. */
-const INITIAL_MEMORY_PAGES = 16;
 /** Below this many multiply-adds (m·n·k) a plain JS loop beats copying + packing + wasm calls (measured). */
 const SMALL_PROBLEM_MACS = 256;
 /** Compiled kernels kept; the oldest is dropped first. */
 const KERNEL_CACHE_LIMIT = 128;
-/** Regions of the kernel memory start on cache-line boundaries. */
+/** Regions of a frame start on cache-line boundaries. */
 const REGION_ALIGN_BYTES = 64;
 /** Bytes a kernel may read past an operand (one vector's worth and more). */
 const SLACK_BYTES = 64;
@@ -91,17 +91,27 @@ export function matmulF32Batched(
   }
 
   const kernel = kernelFor(m, k, n, transA, transB);
-  const { aAt, bAt, cAt, scratchAt, bytes } = kernel.layout;
-  const heap = heapWithCapacity(bytes);
+  const { aAt, bAt, cAt, scratchAt, sliceBytes, bytes } = kernel.layout;
   const panels = gemmPanels(n);
-  for (let entry = 0; entry < batch; entry++) {
-    if (entry === 0 || aStride !== 0) {
-      heap.set(a.subarray(entry * aStride, entry * aStride + m * k), aAt / BYTES_PER_F32);
-      kernel.packA?.(0);
+  const base = arena.push(bytes);
+  try {
+    const heap = arena.views().f32;
+    const at = (offset: number): number => (base + offset) / BYTES_PER_F32;
+    for (let entry = 0; entry < batch; entry++) {
+      if (entry === 0 || aStride !== 0) {
+        heap.set(a.subarray(entry * aStride, entry * aStride + m * k), at(aAt));
+        kernel.packA?.(base);
+      }
+      if (entry === 0 || bStride !== 0) heap.set(b.subarray(entry * bStride, entry * bStride + k * n), at(bAt));
+      if (kernel.threads)
+        kernel.threads.pool.parallel(kernel.threads.site, kernel.threads.id, 0, base, panels, GEMM_SPLIT_PANELS, (w) => scratchAt + sliceBytes * (w + 1), (from, to) =>
+          kernel.gemm(base, from, to, scratchAt),
+        );
+      else kernel.gemm(base, 0, panels, scratchAt);
+      out.set(heap.subarray(at(cAt), at(cAt) + m * n), entry * m * n);
     }
-    if (entry === 0 || bStride !== 0) heap.set(b.subarray(entry * bStride, entry * bStride + k * n), bAt / BYTES_PER_F32);
-    kernel.gemm(0, 0, panels, scratchAt);
-    out.set(heap.subarray(cAt / BYTES_PER_F32, cAt / BYTES_PER_F32 + m * n), entry * m * n);
+  } finally {
+    arena.pop(base);
   }
   return out;
 }
@@ -150,68 +160,63 @@ function matmulJs(
   }
 }
 
-/** Byte offsets of one shape's regions in the kernel memory: A, B and C as given, packed Aᵀ, B-panel scratch. */
+/**
+ * Byte offsets from a frame's base of one shape's regions: A, B and C as given, packed Aᵀ, then B-panel scratch, one
+ * slice per thread that may run the gemm.
+ */
 interface KernelLayout {
   readonly aAt: number;
   readonly bAt: number;
   readonly cAt: number;
   readonly packedAt: number;
   readonly scratchAt: number;
-  /** Memory the call needs, with a vector of slack after B (the few-row gemm reads up to 7 floats past a row). */
+  readonly sliceBytes: number;
+  /** The frame's size, with a vector of slack after B (the few-row gemm reads up to 7 floats past a row). */
   readonly bytes: number;
 }
 
-function describeLayout(m: number, k: number, n: number, transA: boolean): KernelLayout {
+function describeLayout(m: number, k: number, n: number, transA: boolean, threads: number): KernelLayout {
   const aAt = 0;
   const bAt = alignUp(aAt + m * k * BYTES_PER_F32, REGION_ALIGN_BYTES);
   const cAt = alignUp(bAt + k * n * BYTES_PER_F32 + SLACK_BYTES, REGION_ALIGN_BYTES);
   const packedAt = alignUp(cAt + m * n * BYTES_PER_F32, REGION_ALIGN_BYTES);
   const scratchAt = alignUp(packedAt + gemmPackedABytes({ m, k, batch: 1, transA }), REGION_ALIGN_BYTES);
-  return { aAt, bAt, cAt, packedAt, scratchAt, bytes: scratchAt + gemmScratchBytes({ k }) + SLACK_BYTES };
-}
-
-let kernelMemory: WasmMemory | undefined;
-let heapView: Float32Array = new Float32Array(0);
-
-/** The one memory every kernel module imports, created on first use. */
-function sharedKernelMemory(): WasmMemory {
-  kernelMemory ??= new wasmApi.Memory({ initial: INITIAL_MEMORY_PAGES });
-  return kernelMemory;
-}
-
-/** The shared kernel memory, grown to at least `bytes`, as an f32 view (recreated after a grow detaches it). */
-function heapWithCapacity(bytes: number): Float32Array {
-  const memory = sharedKernelMemory();
-  const available = memory.buffer.byteLength;
-  if (available < bytes) memory.grow(Math.ceil((bytes - available) / WASM_PAGE_BYTES));
-  if (heapView.buffer !== memory.buffer) heapView = new Float32Array(memory.buffer);
-  return heapView;
+  const sliceBytes = alignUp(gemmScratchBytes({ k }), REGION_ALIGN_BYTES);
+  return { aAt, bAt, cAt, packedAt, scratchAt, sliceBytes, bytes: scratchAt + sliceBytes * threads + SLACK_BYTES };
 }
 
 /** One shape's compiled product: jit's gemm ({@link emitGemm}) over the regions of {@link KernelLayout}. */
 interface MatmulKernel {
   readonly layout: KernelLayout;
-  /** Packs transposed A (only with transA); takes the base address (0). */
+  /** Packs transposed A (only with transA) in the frame at `base`. */
   readonly packA?: (base: number) => void;
-  /** C for column panels [from, to) with B-panel scratch at `scratch`. */
+  /** C for column panels [from, to) of the frame at `base`, with B-panel scratch at `scratch` from it. */
   readonly gemm: (base: number, from: number, to: number, scratch: number) => void;
+  /** Where the product is split: the pool that has the module, its id there, and the call site's record. */
+  readonly threads?: { pool: KernelPool; id: number; site: ThreadSite };
 }
 
 const kernelCache = new Map<string, MatmulKernel>();
+/** Lets the kernel threads drop a module once its kernel has left the cache and is garbage. */
+const workerModules = new FinalizationRegistry<{ pool: KernelPool; id: number }>(({ pool, id }) => pool.release(id));
 
 function kernelFor(m: number, k: number, n: number, transA: boolean, transB: boolean): MatmulKernel {
   const key = `${m}x${k}x${n}${transA ? 'T' : 'N'}${transB ? 'T' : 'N'}`;
   let kernel = kernelCache.get(key);
   if (kernel === undefined) {
     if (kernelCache.size >= KERNEL_CACHE_LIMIT) kernelCache.delete(kernelCache.keys().next().value!);
-    const layout = describeLayout(m, k, n, transA);
+    const pool = m * k * n >= GEMM_THREAD_MIN_MACS && gemmPanels(n) >= 2 ? kernelPool(arena.memory, arena.shared) : null;
+    const layout = describeLayout(m, k, n, transA, pool ? pool.size + 1 : 1);
     const mod = new ModuleBuilder({ relaxedSimd: relaxedSimdAvailable() });
-    mod.importMemory('env', 'memory', { initial: 1 });
+    mod.importMemory('env', 'memory', arena.limits);
     const spec = { m, k, n, batch: 1, transA, transB, a: layout.aAt, b: layout.bAt };
     mod.exportFunc('gemm', emitGemm(mod, spec, layout.cAt, layout.packedAt, (cBase) => storeC(n, cBase)));
     if (transA) mod.exportFunc('packA', emitPackA(mod, spec, layout.packedAt));
-    const exports = new wasmApi.Instance(mod.compile(), { env: { memory: sharedKernelMemory() } }).exports as unknown as Omit<MatmulKernel, 'layout'>;
-    kernel = { layout, gemm: exports.gemm, packA: exports.packA };
+    const module = mod.compile();
+    const exports = new wasmApi.Instance(module, { env: { memory: arena.memory } }).exports as unknown as Pick<MatmulKernel, 'gemm' | 'packA'>;
+    const threads = pool ? { pool, id: pool.load(module, ['gemm'], {}), site: { bad: 0, backoff: 0 } } : undefined;
+    kernel = { layout, gemm: exports.gemm, packA: exports.packA, threads };
+    if (threads) workerModules.register(kernel, { pool: threads.pool, id: threads.id });
     kernelCache.set(key, kernel);
   }
   return kernel;
