@@ -62,7 +62,9 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
   const op = "jit";
   const staticNums = asList(opts.staticArgnums);
   const donate = asList(opts.donateArgnums);
-  for (const n of [...staticNums, ...donate])
+  /** Every argument number the options name (checked against each call's argument count). */
+  const argNums = [...staticNums, ...donate];
+  for (const n of argNums)
     if (!Number.isInteger(n) || n < 0) throw new DriftError(op, `argument numbers must be non-negative integers; got ${n}`);
   const staticNames = opts.staticArgnames ?? [];
   const capacity = opts.cacheSize ?? 64;
@@ -92,8 +94,7 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
   let last: { statics: string; def: TreeDef; avalKeys: string[]; entry: CacheEntry } | null = null;
 
   const lookup = (args: any[]): { entry: CacheEntry; leaves: Tensor[]; donatedLeaves: Set<number> | null } => {
-    for (const n of staticNums) if (n >= args.length) throw new DriftError(op, `argument number ${n} is out of range: the function was called with ${args.length} arguments`);
-    for (const n of donate) if (n >= args.length) throw new DriftError(op, `argument number ${n} is out of range: the function was called with ${args.length} arguments`);
+    for (const n of argNums) if (n >= args.length) throw new DriftError(op, `argument number ${n} is out of range: the function was called with ${args.length} arguments`);
     // One pass over the arguments: their leaves, their structures (one array node of them), the donated leaf positions
     // and the cache key (static values, structure, then each leaf's dtype and shape).
     const leaves: Tensor[] = [];
