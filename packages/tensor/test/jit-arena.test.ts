@@ -223,9 +223,13 @@ describe("compiled programs and the arena", () => {
     }
   });
 
-  it("eager float32 matmul runs the same gemm as jit: equal bit for bit in NN, NT and TN, long k and few rows", () => {
-    // The last shape has 5M multiply-adds: eager splits it across the kernel threads too.
+  it("eager float32 matmul equals jit's gemm bit for bit in NN, NT and TN: tiny, long k, few rows and split products", () => {
+    // The first shapes have fewer than 256 multiply-adds (eager sums them in JS, rounding each step to float32); the
+    // last has 5M: eager splits it across the kernel threads too.
     for (const [m, k, n] of [
+      [3, 17, 4],
+      [1, 9, 1],
+      [4, 8, 7],
       [37, 700, 29],
       [2, 130, 59],
       [64, 64, 64],

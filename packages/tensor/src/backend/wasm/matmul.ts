@@ -126,7 +126,12 @@ function alignUp(value: number, multiple: number): number {
   return Math.ceil(value / multiple) * multiple;
 }
 
-/** Reference-order JS product for tiny problems, accumulating in float64. */
+/**
+ * JS product for tiny problems with the gemm's arithmetic: each output sums its products over k in order, rounding the
+ * product and every partial sum to float32 (float64 arithmetic then `Math.fround` is correctly rounded float32
+ * arithmetic for + and ×, as 53 ≥ 2·24 + 2), so it equals the wasm kernel bit for bit (without relaxed SIMD's fused
+ * multiply-add).
+ */
 function matmulJs(
   a: Float32Array,
   aOffset: number,
@@ -151,7 +156,7 @@ function matmulJs(
       let bIndex = bOffset + column * bColumnStride;
       let sum = 0;
       for (let p = 0; p < k; p++) {
-        sum += a[aIndex]! * b[bIndex]!;
+        sum = Math.fround(sum + Math.fround(a[aIndex]! * b[bIndex]!));
         aIndex += aStepK;
         bIndex += bStepK;
       }
