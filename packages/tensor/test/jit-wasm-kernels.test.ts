@@ -76,6 +76,13 @@ describe("integer, bool and cast ops in wasm", () => {
       checkWasm((a) => np.astype(a, "float32"), i32(dtype));
     });
   }
+  it("float32 → int32 and uint32 truncate and saturate, NaN → 0 (XLA's rule), in wasm as in eager", () => {
+    const x = f32(EDGES);
+    checkWasm((a) => np.astype(a, "int32"), x);
+    checkWasm((a) => np.astype(a, "uint32"), x);
+    checkWasm((a) => np.astype(np.mul(a, 3e9), "int32"), f32([-1, -0.5, 0.5, 1, 0.7, -0.7]));
+    checkWasm((a) => np.add(np.astype(np.floor(np.mul(a, 10)), "int32"), 1), x);
+  });
   it("bool logic and casts between bool, int and float32", () => {
     const p = np.array([true, false, true, true, false, false, true, false, true]);
     const q = np.array([true, true, false, true, false, true, false, false, true]);

@@ -35,6 +35,13 @@ export const OP_CASES: OpCase[] = [
   { name: "sign", fn: np.sign, args: () => [randn([5])], differentiable: false },
   { name: "floor", fn: np.floor, args: () => [randu([5], 0.1, 0.9)] },
   { name: "round", fn: np.round, args: () => [np.array([0.5, 1.5, 2.5, -0.5, 1.2], { dtype: "float64" })], differentiable: false },
+  // float → integer casts truncate and saturate, NaN → 0
+  ...(["int32", "uint32"] as const).map((dtype) => ({
+    name: `astype ${dtype}`,
+    fn: (x: Array) => np.astype(x, dtype),
+    args: () => [np.array([3e9, -3e9, 2.7, -2.7, -0.5, NaN, Infinity, -Infinity, 5e9, 123.9], { dtype: "float64" })],
+    differentiable: false,
+  })),
   // elementwise binary, with broadcasting
   { name: "add", fn: np.add, args: () => [randn([3, 4]), randn([4])] },
   { name: "sub", fn: np.sub, args: () => [randn([3, 1]), randn([1, 4])] },

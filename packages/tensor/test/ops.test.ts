@@ -22,6 +22,18 @@ describe("arrays", () => {
     expect(np.array([1.7, -1.7]).astype("int32").toArray()).toEqual([1, -1]);
   });
 
+  it("float → int casts truncate and saturate at the integer range with NaN → 0 (XLA's rule); int → int wraps", () => {
+    const x = np.array([3e9, -3e9, 2.9, -2.9, -0.5, NaN, Infinity, -Infinity, 2147483520, 4294967040]);
+    expect(x.astype("int32").toArray()).toEqual([2147483647, -2147483648, 2, -2, 0, 0, 2147483647, -2147483648, 2147483520, 2147483647]);
+    expect(x.astype("uint32").toArray()).toEqual([3000000000, 0, 2, 0, 0, 0, 4294967295, 0, 2147483520, 4294967040]);
+    expect(x.astype("float64").astype("int32").toArray()).toEqual(x.astype("int32").toArray());
+    // Scalars take the same rule (they convert without an op); integer sources still wrap, as in JAX.
+    expect(np.array(5e9).astype("int32").item()).toBe(2147483647);
+    expect(np.array(-1.5).astype("uint32").item()).toBe(0);
+    expect(np.array([-1, -20], { dtype: "int32" }).astype("uint32").toArray()).toEqual([4294967295, 4294967276]);
+    expect(np.array([3000000000], { dtype: "uint32" }).astype("int32").toArray()).toEqual([-1294967296]);
+  });
+
   it("creation helpers", () => {
     expect(np.zeros([2, 2]).toArray()).toEqual([[0, 0], [0, 0]]);
     expect(np.ones([2], { dtype: "int32" }).toArray()).toEqual([1, 1]);

@@ -628,8 +628,8 @@ function lowering(name: string, ins: LaneClass[], out: LaneClass, lits: readonly
   }
 }
 
-/** convert_element_type between lane classes (float → integer truncation wraps in JS, so it stays there). */
-function convert(from: LaneClass, to: LaneClass): Lowering | null {
+/** convert_element_type between lane classes; float → integer is wasm's saturating truncation (NaN → 0), XLA's rule. */
+function convert(from: LaneClass, to: LaneClass): Lowering {
   if (from === to || (from !== "f" && from !== "b" && to !== "f" && to !== "b")) return simple(() => {});
   if (to === "b")
     return (c, [a]) => {
@@ -646,7 +646,7 @@ function convert(from: LaneClass, to: LaneClass): Lowering | null {
       c.f.v128.and();
     };
   if (to === "f") return simple((f) => (from === "i" ? f.f32x4.convertI32x4S() : f.f32x4.convertI32x4U()));
-  return null;
+  return simple((f) => (to === "i" ? f.i32x4.truncSatF32x4S() : f.i32x4.truncSatF32x4U()));
 }
 
 /** Lane classes of an equation's inputs and output, or null when some dtype has none. */

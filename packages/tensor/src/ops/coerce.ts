@@ -1,6 +1,6 @@
 // Turning user arguments (arrays, JS numbers, booleans) into arrays, and dtype conversion.
 import { DriftError } from "../errors.ts";
-import { type DType, allocate, castScalar } from "../dtype.ts";
+import { type DType, allocate, castScalar, convertScalar } from "../dtype.ts";
 import { type Primitive, ConcreteArray, ShapedArray, Tensor, bind1, definePrimitive } from "../core/tensor.ts";
 import { broadcastStrides, stridedCopy } from "../backend/js.ts";
 
@@ -38,7 +38,10 @@ export function asTensor(x: unknown, op: string, arg = "x"): Tensor {
   throw new DriftError(op, `${arg} must be an array or a number; got ${what}`);
 }
 
-/** convert_element_type: elementwise cast to another dtype (truncation toward zero for float → int). */
+/**
+ * convert_element_type: elementwise cast to another dtype. Float → int truncates toward zero and saturates at the
+ * integer range, NaN → 0 (XLA's rule, {@link convertScalar}); integer → integer wraps modulo 2^32.
+ */
 export const convertPrim: Primitive<{ dtype: DType; weakType: boolean }> = definePrimitive<{ dtype: DType; weakType: boolean }>({
   name: "convert_element_type",
   abstractEval: ([x], p) => [new ShapedArray(x!.shape, p.dtype, p.weakType)],
@@ -46,20 +49,25 @@ export const convertPrim: Primitive<{ dtype: DType; weakType: boolean }> = defin
     const out = allocate(p.dtype, x!.size);
     const src = x!.buf;
     if (p.dtype === "bool") for (let i = 0; i < out.length; i++) out[i] = src[i] !== 0 ? 1 : 0;
-    else if (p.dtype === "int32" || p.dtype === "uint32")
-      for (let i = 0; i < out.length; i++) {
-        const v = src[i]!;
-        out[i] = Number.isFinite(v) ? Math.trunc(v) : 0;
-      }
+    else if (saturates(x!.dtype, p.dtype)) for (let i = 0; i < out.length; i++) out[i] = convertScalar(src[i]!, x!.dtype, p.dtype);
     else out.set(src);
     return [out];
   },
-  jsExpr: (_x, p) =>
-    p.dtype === "bool" ? "(a !== 0 ? 1 : 0)" : p.dtype === "int32" || p.dtype === "uint32" ? "(Number.isFinite(a) ? Math.trunc(a) : 0)" : "a",
+  jsExpr: ([x], p) => {
+    if (p.dtype === "bool") return "(a !== 0 ? 1 : 0)";
+    if (!saturates(x!.dtype, p.dtype)) return "a";
+    const [lo, hi] = p.dtype === "int32" ? [-2147483648, 2147483647] : [0, 4294967295];
+    return `(a === a ? Math.min(Math.max(Math.trunc(a), ${lo}), ${hi}) : 0)`;
+  },
   jvp: ([x], [t], p) => [[convert(x!, p.dtype, p.weakType)], [t && isFloatDType(p.dtype) ? convert(t, p.dtype, p.weakType) : null]],
   transpose: ([ct], [x]) => [ct === null ? null : convert(ct, (x as { aval: ShapedArray }).aval.dtype)],
   batch: ([x], [d], p) => [[convert(x!, p.dtype, p.weakType)], [d!]],
 });
+
+/** A float → 32-bit integer cast, which truncates and saturates (other casts store the value as the typed array does). */
+function saturates(from: DType, to: DType): boolean {
+  return isFloatDType(from) && (to === "int32" || to === "uint32");
+}
 
 function isFloatDType(d: DType): boolean {
   return d === "float32" || d === "float64";
@@ -68,7 +76,7 @@ function isFloatDType(d: DType): boolean {
 /** Casts `x` to `dtype`; a no-op when it already has it. Concrete scalars are converted without an op. */
 export function convert(x: Tensor, dtype: DType, weakType = false): Tensor {
   if (x.dtype === dtype && x.weakType === weakType) return x;
-  if (x instanceof ConcreteArray && x.size === 1 && x.ndim === 0) return scalar(x.exactScalar ?? x.buf[0]!, dtype, weakType);
+  if (x instanceof ConcreteArray && x.size === 1 && x.ndim === 0) return scalar(convertScalar(x.exactScalar ?? x.buf[0]!, x.dtype, dtype), dtype, weakType);
   return bind1(convertPrim, [x], { dtype, weakType });
 }
 

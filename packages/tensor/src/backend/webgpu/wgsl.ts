@@ -140,14 +140,15 @@ const HELPERS: Record<string, string> = {
   return pow(a, b);
 }`,
   f32_to_u32: `fn f32_to_u32(x: f32) -> u32 {
-  if (!isfinite_f(x)) { return 0u; }
-  let t = trunc(x);
-  if (t >= 2147483648.0) { return u32(t); }
-  return bitcast<u32>(i32(t));
+  if (isnan_f(x) || x <= 0.0) { return 0u; }
+  if (x >= 4294967296.0) { return 4294967295u; }
+  return u32(x);
 }`,
   f32_to_i32: `fn f32_to_i32(x: f32) -> i32 {
-  if (!isfinite_f(x)) { return 0; }
-  return bitcast<i32>(f32_to_u32(x));
+  if (isnan_f(x)) { return 0; }
+  if (x >= 2147483648.0) { return 2147483647; }
+  if (x < -2147483648.0) { return -2147483647 - 1; }
+  return i32(x);
 }`,
 };
 
