@@ -77,18 +77,29 @@ function weakJoin(strong: DType, weak: DType): DType {
   return strong;
 }
 
+/** Smallest and largest values of the 32-bit integer dtypes. */
+export const INT_RANGE = { int32: [-2147483648, 2147483647], uint32: [0, 4294967295] } as const;
+
+/** True for a float → 32-bit integer cast, which truncates toward zero and saturates at the integer range (NaN → 0). */
+export function castSaturates(from: DType, to: DType): to is "int32" | "uint32" {
+  return (from === "float32" || from === "float64") && (to === "int32" || to === "uint32");
+}
+
 /**
  * The value `convert_element_type` stores when casting `x` of dtype `from` to `to`: as XLA does, a float becomes an
  * integer by truncation toward zero, saturating at the integer type's range, with NaN → 0 (so 3e9 → 2147483647 as
  * int32 and −1.5 → 0 as uint32); integer sources wrap modulo 2^32 (−1 int32 → 4294967295 uint32), as in JAX.
  */
 export function convertScalar(x: number, from: DType, to: DType): number {
-  if ((from === "float32" || from === "float64") && (to === "int32" || to === "uint32")) return x === x ? Math.min(Math.max(Math.trunc(x), INT_RANGE[to][0]), INT_RANGE[to][1]) : 0;
-  return castScalar(x, to);
+  if (!castSaturates(from, to)) return castScalar(x, to);
+  const [lo, hi] = INT_RANGE[to];
+  return truncSaturate(x, lo, hi);
 }
 
-/** Smallest and largest values of the 32-bit integer dtypes. */
-const INT_RANGE = { int32: [-2147483648, 2147483647], uint32: [0, 4294967295] } as const;
+/** `x` truncated toward zero and clamped to [lo, hi]; NaN → 0. */
+export function truncSaturate(x: number, lo: number, hi: number): number {
+  return x === x ? Math.min(Math.max(Math.trunc(x), lo), hi) : 0;
+}
 
 /** Converts a JS number to the value stored for `dtype` (wrapping ints, 0/1 for bool). */
 export function castScalar(x: number, dtype: DType): number {

@@ -1,6 +1,6 @@
 // Turning user arguments (arrays, JS numbers, booleans) into arrays, and dtype conversion.
 import { DriftError } from "../errors.ts";
-import { type DType, allocate, castScalar, convertScalar } from "../dtype.ts";
+import { type DType, INT_RANGE, allocate, castSaturates, castScalar, convertScalar, truncSaturate } from "../dtype.ts";
 import { type Primitive, ConcreteArray, ShapedArray, Tensor, bind1, definePrimitive } from "../core/tensor.ts";
 import { broadcastStrides, stridedCopy } from "../backend/js.ts";
 
@@ -49,25 +49,22 @@ export const convertPrim: Primitive<{ dtype: DType; weakType: boolean }> = defin
     const out = allocate(p.dtype, x!.size);
     const src = x!.buf;
     if (p.dtype === "bool") for (let i = 0; i < out.length; i++) out[i] = src[i] !== 0 ? 1 : 0;
-    else if (saturates(x!.dtype, p.dtype)) for (let i = 0; i < out.length; i++) out[i] = convertScalar(src[i]!, x!.dtype, p.dtype);
-    else out.set(src);
+    else if (castSaturates(x!.dtype, p.dtype)) {
+      const [lo, hi] = INT_RANGE[p.dtype];
+      for (let i = 0; i < out.length; i++) out[i] = truncSaturate(src[i]!, lo, hi);
+    } else out.set(src);
     return [out];
   },
   jsExpr: ([x], p) => {
     if (p.dtype === "bool") return "(a !== 0 ? 1 : 0)";
-    if (!saturates(x!.dtype, p.dtype)) return "a";
-    const [lo, hi] = p.dtype === "int32" ? [-2147483648, 2147483647] : [0, 4294967295];
+    if (!castSaturates(x!.dtype, p.dtype)) return "a";
+    const [lo, hi] = INT_RANGE[p.dtype];
     return `(a === a ? Math.min(Math.max(Math.trunc(a), ${lo}), ${hi}) : 0)`;
   },
   jvp: ([x], [t], p) => [[convert(x!, p.dtype, p.weakType)], [t && isFloatDType(p.dtype) ? convert(t, p.dtype, p.weakType) : null]],
   transpose: ([ct], [x]) => [ct === null ? null : convert(ct, (x as { aval: ShapedArray }).aval.dtype)],
   batch: ([x], [d], p) => [[convert(x!, p.dtype, p.weakType)], [d!]],
 });
-
-/** A float → 32-bit integer cast, which truncates and saturates (other casts store the value as the typed array does). */
-function saturates(from: DType, to: DType): boolean {
-  return isFloatDType(from) && (to === "int32" || to === "uint32");
-}
 
 function isFloatDType(d: DType): boolean {
   return d === "float32" || d === "float64";
