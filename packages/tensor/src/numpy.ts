@@ -15,7 +15,7 @@ export type { ReduceOptions, VarOptions } from "./ops/reduce.ts";
 export {
   reshape, transpose, moveaxis, swapaxes, expandDims, squeeze, broadcastTo, concatenate, stack, split, slice, tile, flip, pad,
 } from "./ops/movement.ts";
-export { take, takeAlongAxis, oneHot } from "./ops/indexing.ts";
+export { take, takeAlongAxis, diagonal, trace, oneHot } from "./ops/indexing.ts";
 export { matmul, dot, tensordot, einsum, outer } from "./ops/linalg.ts";
 export { convert as astype } from "./ops/coerce.ts";
 export type { ArrayLike } from "./ops/coerce.ts";

@@ -48,6 +48,12 @@ const CASES: [string, () => unknown, RegExp][] = [
   ["reading a traced value under vmap", () => vmap((x: any) => np.array(x.item()))(f32([3])), /ConcretizationError|needs a concrete value/],
   ["einsum operand count", () => np.einsum("ij,jk->ik", f32([2, 2])), /einsum: "ij,jk->ik" names 2 operands but 1 were given/],
   ["einsum size mismatch", () => np.einsum("ij,jk->ik", f32([2, 3]), f32([4, 2])), /einsum: index "j" has size 3 in one operand and 4 in operand 1/],
+  ["einsum ellipsis missing from output", () => np.einsum("...i->i", f32([2, 3])), /einsum: the operands' "..." stands for 1 axis, so the output "i" must contain "..." too/],
+  ["einsum ellipsis not broadcastable", () => np.einsum("...i,...i", f32([2, 3]), f32([4, 3])), /einsum: the "..." axes of operand 1 \(shape \[4,3\]\) do not broadcast/],
+  ["einsum bad subscripts", () => np.einsum("i.j", f32([2, 3])), /einsum: subscripts must be letters with at most one "..." per operand; got "i.j"/],
+  ["einsum diagonal of unequal axes", () => np.einsum("ii->i", f32([2, 3])), /einsum: index "i" has size 2 in one operand and 3 in operand 0/],
+  ["diagonal same axis", () => np.diagonal(f32([2, 3]), 0, 1, -1), /diagonal: axis1 and axis2 must be different axes; both are axis 1/],
+  ["diagonal of a vector", () => np.diagonal(f32([3])), /diagonal: x must have at least 2 axes; got shape \[3\]/],
 ];
 
 describe("bad input raises a DriftError with a precise message", () => {

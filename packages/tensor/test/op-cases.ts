@@ -106,5 +106,11 @@ export const OP_CASES: OpCase[] = [
   { name: "einsum-bi,bi", fn: (a, b) => np.einsum("bi,bi->b", a, b), args: () => [randn([3, 4]), randn([3, 4])] },
   { name: "einsum-i,j", fn: (a, b) => np.einsum("i,j->ij", a, b), args: () => [randn([3]), randn([4])] },
   { name: "einsum-bi,ij", fn: (a, b) => np.einsum("bi,ij->bj", a, b), args: () => [randn([2, 3]), randn([3, 4])] },
+  { name: "einsum-...ij,jk (ellipsis)", fn: (a, b) => np.einsum("...ij,jk->...ik", a, b), args: () => [randn([2, 3, 4]), randn([4, 2])] },
+  { name: "einsum-...i,...i (broadcast ellipsis)", fn: (a, b) => np.einsum("...i,...i", a, b), args: () => [randn([2, 1, 4]), randn([3, 4])] },
+  { name: "einsum-bii->bi (diagonal)", fn: (a) => np.einsum("bii->bi", a), args: () => [randn([2, 3, 3])] },
+  { name: "einsum-ii,ij (trace-like)", fn: (a, b) => np.einsum("ii,ij->j", a, b), args: () => [randn([3, 3]), randn([3, 2])] },
+  { name: "diagonal", fn: (x) => np.diagonal(x, 1, 0, 2), args: () => [randn([3, 2, 4])] },
+  { name: "trace", fn: (x) => np.trace(x, -1), args: () => [randn([4, 3])] },
   { name: "outer", fn: np.outer, args: () => [randn([3]), randn([2])] },
 ];

@@ -195,6 +195,29 @@ describe("linear algebra", () => {
     expect(np.tensordot(a, b, 2).item()).toBe(70);
     expect(np.outer(np.array([1, 2]), np.array([3, 4])).toArray()).toEqual([[3, 4], [6, 8]]);
   });
+  it("einsum: ellipsis and repeated indices give numpy's values and shapes; diagonal and trace as numpy", () => {
+    const ar = (n: number, shape: number[]) => np.reshape(np.arange(n), shape);
+    expect(np.einsum("ii", np.mul(np.eye(3), 2)).item()).toBe(6);
+    expect(np.einsum("ii->i", ar(9, [3, 3])).toArray()).toEqual([0, 4, 8]);
+    expect(np.einsum("iij->ij", ar(18, [3, 3, 2])).toArray()).toEqual([[0, 1], [8, 9], [16, 17]]);
+    expect(np.einsum("iii->i", ar(27, [3, 3, 3])).toArray()).toEqual([0, 13, 26]);
+    expect(np.einsum("ij,ji->", ar(6, [2, 3]), ar(6, [3, 2])).item()).toBe(50);
+    // "..." axes broadcast, aligned on the right, and lead the implicit output.
+    expect(np.einsum("...ij,...jk", np.ones([2, 1, 3, 4]), np.ones([5, 4, 2])).shape).toEqual([2, 5, 3, 2]);
+    expect(np.einsum("ij...,jk...", np.ones([2, 3, 5]), np.ones([3, 4, 1])).shape).toEqual([5, 2, 4]);
+    expect(np.einsum("i...->...", np.ones([3, 2, 4])).toArray()).toEqual([[3, 3, 3, 3], [3, 3, 3, 3]]);
+    expect(np.einsum("ij...->i", np.ones([2, 3])).toArray()).toEqual([3, 3]);
+    const x = ar(24, [2, 3, 4]);
+    expect(np.einsum("...jk,k->...j", x, np.ones([4])).toArray()).toEqual(np.sum(x, -1).toArray());
+    expect(np.diagonal(ar(12, [3, 4])).toArray()).toEqual([0, 5, 10]);
+    expect(np.diagonal(ar(12, [3, 4]), 1).toArray()).toEqual([1, 6, 11]);
+    expect(np.diagonal(ar(12, [3, 4]), -1).toArray()).toEqual([4, 9]);
+    expect(np.diagonal(ar(12, [3, 4]), 5).shape).toEqual([0]);
+    expect(np.diagonal(x, 0, 0, 2).toArray()).toEqual([[0, 13], [4, 17], [8, 21]]);
+    expect(np.trace(ar(12, [3, 4])).item()).toBe(15);
+    expect(np.trace(x, 1, 1, 2).toArray()).toEqual([1 + 6 + 11, 13 + 18 + 23]);
+  });
+
   it("einsum forms used by RL code", () => {
     expect(np.einsum("ij,jk->ik", a, b).toArray()).toEqual([[19, 22], [43, 50]]);
     expect(np.einsum("bi,bi->b", a, b).toArray()).toEqual([17, 53]);

@@ -1,4 +1,4 @@
-// Gather along an axis and its transpose scatter-add, with take, takeAlongAxis and oneHot on top.
+// Gather along an axis and its transpose scatter-add, with take, takeAlongAxis, diagonal, trace and oneHot on top.
 import { DriftError, fmtShape } from "../errors.ts";
 import { allocate, isInteger } from "../dtype.ts";
 import { normAxis, sizeOf } from "../shape.ts";
@@ -6,7 +6,8 @@ import { type Primitive, ShapedArray, type Tensor, UndefPrimal, bind1, definePri
 import { type ArrayLike, asTensor, convert } from "./coerce.ts";
 import { add, equal, less, mul, where } from "./elementwise.ts";
 import { broadcastTo, expandDims, moveaxis, reshape, transpose } from "./movement.ts";
-import { arangeInt } from "./creation.ts";
+import { arangeInt, array } from "./creation.ts";
+import { sum } from "./reduce.ts";
 
 /** Output shape of gathering `idx` along `axis` of `shape`. */
 const gatherShape = (shape: readonly number[], idx: readonly number[], axis: number): number[] => [
@@ -162,6 +163,34 @@ export function takeAlongAxis(x: ArrayLike, indices: ArrayLike, axis: number): T
   const offsets = reshape(mul(arangeInt(rows), n), [...im.shape.slice(0, -1), 1]);
   const picked = bind1(gatherPrim, [xm, add(norm, offsets)], { axis: 0 });
   return moveaxis(picked, -1, ax);
+}
+
+/**
+ * Diagonal `offset` (above the main one when positive, below when negative) of the matrices on axes `axis1` and
+ * `axis2`, as a new last axis after the other axes, as `jnp.diagonal`.
+ */
+export function diagonal(x: ArrayLike, offset = 0, axis1 = 0, axis2 = 1): Tensor {
+  const a = asTensor(x, "diagonal");
+  if (a.ndim < 2) throw new DriftError("diagonal", `x must have at least 2 axes; got shape ${fmtShape(a.shape)}`);
+  if (!Number.isInteger(offset)) throw new DriftError("diagonal", `offset must be an integer; got ${offset}`);
+  const p = normAxis("diagonal", axis1, a.ndim);
+  const q = normAxis("diagonal", axis2, a.ndim);
+  if (p === q) throw new DriftError("diagonal", `axis1 and axis2 must be different axes; both are axis ${p} of shape ${fmtShape(a.shape)}`);
+  const rest = a.shape.map((_, i) => i).filter((i) => i !== p && i !== q);
+  const n = a.shape[p]!;
+  const m = a.shape[q]!;
+  // Element i of the diagonal is (row0 + i, col0 + i) of each n × m matrix, read from its row-major flattening.
+  const row0 = Math.max(0, -offset);
+  const col0 = Math.max(0, offset);
+  const length = Math.max(0, Math.min(n - row0, m - col0));
+  const flat = reshape(transpose(a, [...rest, p, q]), [...rest.map((i) => a.shape[i]!), n * m]);
+  const picks = Int32Array.from({ length }, (_, i) => (row0 + i) * m + col0 + i);
+  return bind1(gatherPrim, [flat, array(picks)], { axis: rest.length });
+}
+
+/** Sum of the diagonal `offset` of the matrices on axes `axis1` and `axis2` ({@link diagonal}), as `jnp.trace`. */
+export function trace(x: ArrayLike, offset = 0, axis1 = 0, axis2 = 1): Tensor {
+  return sum(diagonal(x, offset, axis1, axis2), -1);
 }
 
 /** One-hot encoding: a new last axis of `numClasses` with 1 at each index (float32 by default). */

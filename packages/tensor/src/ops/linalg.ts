@@ -7,6 +7,7 @@ import { type ArrayLike, asTensor, convert } from "./coerce.ts";
 import { add, mul } from "./elementwise.ts";
 import { broadcastInDimPrim, broadcastTo, moveaxis, reshape, transpose } from "./movement.ts";
 import { sum } from "./reduce.ts";
+import { diagonal } from "./indexing.ts";
 
 /** Layout flags: `transA` means a is stored [..., k, m]; `transB` means b is stored [..., n, k]. */
 export interface MatmulParams {
@@ -189,35 +190,58 @@ interface Operand {
   letters: string;
 }
 
+/** Letters an einsum subscript may use; those the subscripts leave free name the axes an ellipsis stands for. */
+const EINSUM_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
 /**
- * Einstein summation over one or more operands, e.g. `einsum("bij,bjk->bik", a, b)`. Each letter names an
- * axis; letters missing from the output are summed. Contractions go through the batched matmul primitive.
+ * Einstein summation over one or more operands, e.g. `einsum("bij,bjk->bik", a, b)`, as `jnp.einsum`. Each letter
+ * names an axis; letters missing from the output are summed. A letter repeated within one operand takes that
+ * operand's diagonal (`"ii->i"`, `"ii"` is the trace). `...` stands for an operand's remaining axes; those of all
+ * operands broadcast together (aligned on the right) and lead the implicit output (`"...ij,...jk"` → `"...ik"`).
+ * Contractions go through the batched matmul primitive.
  */
 export function einsum(subscripts: string, ...operands: ArrayLike[]): Tensor {
   const spec = subscripts.replace(/\s+/g, "");
-  if (spec.includes(".")) throw new DriftError("einsum", `ellipsis ("...") is not supported; got "${subscripts}"`);
-  const [lhs, rhsGiven] = spec.split("->") as [string, string | undefined];
+  const sides = spec.split("->");
+  if (sides.length > 2) throw new DriftError("einsum", `"${subscripts}" has more than one "->"`);
+  const [lhs, rhsGiven] = sides as [string, string | undefined];
   const inputs = lhs.split(",");
   if (inputs.length !== operands.length)
     throw new DriftError("einsum", `"${subscripts}" names ${inputs.length} operands but ${operands.length} were given`);
+  for (const part of [...inputs, ...(rhsGiven === undefined ? [] : [rhsGiven])])
+    if (!/^[a-zA-Z]*(\.\.\.)?[a-zA-Z]*$/.test(part))
+      throw new DriftError("einsum", `subscripts must be letters with at most one "..." per operand; got "${part}" in "${subscripts}"`);
+  const xs = operands.map((o, i) => asTensor(o, "einsum", `operand ${i}`));
+  const { letters, shapes, ellipsis } = expandEllipsis(subscripts, inputs, xs);
   const sizes = new Map<string, number>();
-  const ops: Operand[] = inputs.map((letters, i) => {
-    const x = asTensor(operands[i], "einsum", `operand ${i}`);
-    if (!/^[a-zA-Z]*$/.test(letters)) throw new DriftError("einsum", `subscripts must be letters; got "${letters}"`);
-    if (letters.length !== x.ndim)
-      throw new DriftError("einsum", `operand ${i} has shape ${fmtShape(x.shape)} but subscripts "${letters}" name ${letters.length} axes`);
-    if (new Set(letters).size !== letters.length) throw new DriftError("einsum", `repeated index within operand ${i} ("${letters}") is not supported`);
-    [...letters].forEach((c, j) => {
+  const ops: Operand[] = letters.map((named, i) => {
+    let x = shapesEqual(xs[i]!.shape, shapes[i]!) ? xs[i]! : broadcastTo(xs[i]!, shapes[i]!);
+    if (named.length !== x.ndim)
+      throw new DriftError("einsum", `operand ${i} has shape ${fmtShape(x.shape)} but subscripts "${inputs[i]}" name ${named.length} axes`);
+    [...named].forEach((c, j) => {
       const d = x.shape[j]!;
       const prev = sizes.get(c);
       if (prev !== undefined && prev !== d) throw new DriftError("einsum", `index "${c}" has size ${prev} in one operand and ${d} in operand ${i}`);
       sizes.set(c, d);
     });
-    return { x, letters };
+    // A repeated letter takes the diagonal of its two axes (which then sit last), until every letter is single.
+    for (let c = repeated(named); c !== undefined; c = repeated(named)) {
+      const p = named.indexOf(c);
+      const q = named.indexOf(c, p + 1);
+      x = diagonal(x, 0, p, q);
+      named = [...named].filter((_, k) => k !== p && k !== q).join("") + c;
+    }
+    return { x, letters: named };
   });
-  const counts = new Map<string, number>();
-  for (const o of ops) for (const c of o.letters) counts.set(c, (counts.get(c) ?? 0) + 1);
-  const out = rhsGiven ?? [...counts.keys()].filter((c) => counts.get(c) === 1).sort().join("");
+  const out =
+    rhsGiven === undefined
+      ? implicitOutput(letters, ellipsis)
+      : rhsGiven.includes("...")
+        ? rhsGiven.replace("...", ellipsis)
+        : rhsGiven;
+  if (rhsGiven !== undefined && !rhsGiven.includes("...") && ellipsis.length > 0)
+    throw new DriftError("einsum", `the operands' "..." stands for ${ellipsis.length} ${ellipsis.length === 1 ? "axis" : "axes"}, so the output "${rhsGiven}" must contain "..." too`);
+  if (new Set(out).size !== out.length) throw new DriftError("einsum", `output "${rhsGiven}" repeats an index`);
   for (const c of out) if (!sizes.has(c)) throw new DriftError("einsum", `output index "${c}" does not appear in any input`);
   let acc = ops[0]!;
   for (let i = 1; i < ops.length; i++) {
@@ -231,6 +255,53 @@ export function einsum(subscripts: string, ...operands: ArrayLike[]): Tensor {
     x,
     [...out].map((c) => remaining.indexOf(c)),
   );
+}
+
+/** The first letter that occurs twice in `letters`, if any. */
+function repeated(letters: string): string | undefined {
+  return [...letters].find((c, i) => letters.indexOf(c) !== i);
+}
+
+/** numpy's implicit output: the ellipsis letters, then the letters that occur once in all the subscripts, sorted. */
+function implicitOutput(letters: readonly string[], ellipsis: string): string {
+  const counts = new Map<string, number>();
+  for (const named of letters) for (const c of named) if (!ellipsis.includes(c)) counts.set(c, (counts.get(c) ?? 0) + 1);
+  return ellipsis + [...counts.keys()].filter((c) => counts.get(c) === 1).sort().join("");
+}
+
+/**
+ * Replaces each operand's `...` by letters the subscripts do not use, one per axis it stands for, aligned on the right
+ * across operands; returns each operand's letters, the shape to broadcast it to (its ellipsis axes of size 1 stretched
+ * to the others' size) and the letters of the broadcast ellipsis axes.
+ */
+function expandEllipsis(subscripts: string, inputs: readonly string[], xs: readonly Tensor[]): { letters: string[]; shapes: number[][]; ellipsis: string } {
+  const ranks = inputs.map((part, i) => (part.includes("...") ? xs[i]!.ndim - (part.length - 3) : 0));
+  ranks.forEach((r, i) => {
+    if (r < 0) throw new DriftError("einsum", `operand ${i} has shape ${fmtShape(xs[i]!.shape)} but subscripts "${inputs[i]}" name ${inputs[i]!.length - 3} axes besides "..."`);
+  });
+  const rank = Math.max(0, ...ranks);
+  const free = [...EINSUM_LETTERS].filter((c) => !subscripts.includes(c));
+  if (free.length < rank) throw new DriftError("einsum", `"..." stands for ${rank} axes but only ${free.length} letters are left unused by "${subscripts}"`);
+  const ellipsis = free.slice(0, rank).join("");
+  const dims: number[] = new Array<number>(rank).fill(1);
+  inputs.forEach((part, i) => {
+    const start = part.indexOf("...");
+    if (start < 0) return;
+    xs[i]!.shape.slice(start, start + ranks[i]!).forEach((d, j) => {
+      const k = rank - ranks[i]! + j;
+      if (d !== 1 && dims[k] !== 1 && dims[k] !== d)
+        throw new DriftError("einsum", `the "..." axes of operand ${i} (shape ${fmtShape(xs[i]!.shape)}) do not broadcast with the other operands' (${fmtShape(dims)})`);
+      if (d !== 1) dims[k] = d;
+    });
+  });
+  const letters = inputs.map((part, i) => part.replace("...", ellipsis.slice(rank - ranks[i]!)));
+  const shapes = inputs.map((part, i) => {
+    const start = part.indexOf("...");
+    const shape = [...xs[i]!.shape];
+    for (let j = 0; j < ranks[i]!; j++) shape[start + j] = dims[rank - ranks[i]! + j]!;
+    return shape;
+  });
+  return { letters, shapes, ellipsis };
 }
 
 /** Contracts two operands, keeping letters needed by `keep` (the output and operands still to come). */
