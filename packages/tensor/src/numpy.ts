@@ -1,6 +1,7 @@
 // The `np` namespace: numpy-style functions over Drift arrays (positional args stay positional, keywords become options).
 import "./ops/methods.ts";
 import "./backend/install.ts";
+import { norm } from "./ops/linalg.ts";
 export { array, zeros, ones, full, zerosLike, onesLike, arange, linspace, eye } from "./ops/creation.ts";
 export type { DTypeOptions, NestedArray } from "./ops/creation.ts";
 export {
@@ -17,6 +18,9 @@ export {
 } from "./ops/movement.ts";
 export { take, takeAlongAxis, diagonal, trace, oneHot } from "./ops/indexing.ts";
 export { matmul, dot, tensordot, einsum, outer } from "./ops/linalg.ts";
+export type { NormOrder } from "./ops/linalg.ts";
+/** `np.linalg`: vector and matrix norms ({@link norm}), as `jnp.linalg`. */
+export const linalg = { norm } as const;
 export { convert as astype } from "./ops/coerce.ts";
 export type { ArrayLike } from "./ops/coerce.ts";
 export { Tensor as Array } from "./core/tensor.ts";

@@ -53,6 +53,10 @@ const CASES: [string, () => unknown, RegExp][] = [
   ["einsum bad subscripts", () => np.einsum("i.j", f32([2, 3])), /einsum: subscripts must be letters with at most one "..." per operand; got "i.j"/],
   ["einsum diagonal of unequal axes", () => np.einsum("ii->i", f32([2, 3])), /einsum: index "i" has size 2 in one operand and 3 in operand 0/],
   ["diagonal same axis", () => np.diagonal(f32([2, 3]), 0, 1, -1), /diagonal: axis1 and axis2 must be different axes; both are axis 1/],
+  ["norm: matrix 2-norm", () => np.linalg.norm(f32([2, 3]), 2), /norm: matrix ord 2 is not available \(2, -2 and "nuc" need singular values\); valid: "fro" \(or omitted\), 1, -1, Infinity, -Infinity/],
+  ["norm: ord without axis on 3-D", () => np.linalg.norm(f32([2, 2, 2]), 1), /norm: ord 1 without an axis needs a 1-D or 2-D x; got shape \[2,2,2\] \(give axis\)/],
+  ["norm: fro on a vector", () => np.linalg.norm(f32([3]), "fro"), /norm: ord "fro" is not a vector norm/],
+  ["norm: repeated axis", () => np.linalg.norm(f32([2, 3]), 1, [1, 1]), /norm: axis must be one axis or two different axes of shape \[2,3\]; got \[1,1\]/],
   ["diagonal of a vector", () => np.diagonal(f32([3])), /diagonal: x must have at least 2 axes; got shape \[3\]/],
 ];
 

@@ -112,5 +112,9 @@ export const OP_CASES: OpCase[] = [
   { name: "einsum-ii,ij (trace-like)", fn: (a, b) => np.einsum("ii,ij->j", a, b), args: () => [randn([3, 3]), randn([3, 2])] },
   { name: "diagonal", fn: (x) => np.diagonal(x, 1, 0, 2), args: () => [randn([3, 2, 4])] },
   { name: "trace", fn: (x) => np.trace(x, -1), args: () => [randn([4, 3])] },
+  { name: "linalg.norm (2-norm of rows)", fn: (x) => np.linalg.norm(x, null, -1), args: () => [randn([3, 4])] },
+  { name: "linalg.norm (p = 3, keepdims)", fn: (x) => np.linalg.norm(x, 3, 0, { keepdims: true }), args: () => [randn([3, 4])] },
+  { name: "linalg.norm (matrix 1 + Frobenius)", fn: (x) => np.add(np.linalg.norm(x, 1), np.linalg.norm(x, "fro")), args: () => [randn([3, 4])] },
+  { name: "linalg.norm (matrix ∞, axes 2 and 0)", fn: (x) => np.linalg.norm(x, Infinity, [2, 0]), args: () => [randn([3, 2, 4])] },
   { name: "outer", fn: np.outer, args: () => [randn([3]), randn([2])] },
 ];

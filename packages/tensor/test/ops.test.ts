@@ -195,6 +195,20 @@ describe("linear algebra", () => {
     expect(np.tensordot(a, b, 2).item()).toBe(70);
     expect(np.outer(np.array([1, 2]), np.array([3, 4])).toArray()).toEqual([[3, 4], [6, 8]]);
   });
+  it("linalg.norm gives numpy's vector and matrix norms", () => {
+    const x = np.array([[1, -2, 3], [-4, 5, -6]], { dtype: "float64" });
+    const v = np.array([3, -4, 0], { dtype: "float64" });
+    const n = (...args: Parameters<typeof np.linalg.norm>) => np.linalg.norm(...args).toArray();
+    expect([n(v), n(v, 1), n(v, Infinity), n(v, -Infinity), n(v, 0)]).toEqual([5, 7, 4, 0, 2]);
+    expect(n(v, 3)).toBeCloseTo(4.497941445275415, 14);
+    expect(n(x)).toBeCloseTo(9.539392014169456, 14);
+    expect([n(x, "fro"), n(x, 1), n(x, -1), n(x, Infinity), n(x, -Infinity)]).toEqual([n(x), 9, 5, 15, 6]);
+    expect(np.linalg.norm(x, 2, 0, { keepdims: true }).shape).toEqual([1, 3]);
+    expect(np.linalg.norm(x, null, null, { keepdims: true }).shape).toEqual([1, 1]);
+    expect(n(np.reshape(np.arange(24), [2, 3, 4]), 1, [2, 0])).toEqual([54, 70, 86]);
+    expect(np.linalg.norm(np.array([3, 4], { dtype: "int32" })).dtype).toBe("float32");
+  });
+
   it("einsum: ellipsis and repeated indices give numpy's values and shapes; diagonal and trace as numpy", () => {
     const ar = (n: number, shape: number[]) => np.reshape(np.arange(n), shape);
     expect(np.einsum("ii", np.mul(np.eye(3), 2)).item()).toBe(6);

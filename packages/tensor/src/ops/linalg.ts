@@ -1,12 +1,12 @@
-// Batched matmul primitive (with transposed layouts) and matmul, dot, tensordot, einsum, outer on top of it.
+// Batched matmul primitive (with transposed layouts) and matmul, dot, tensordot, einsum, outer on top of it; norm.
 import { DriftError, fmtShape } from "../errors.ts";
-import { type TypedArray, allocate, promoteTypes } from "../dtype.ts";
+import { type TypedArray, allocate, isFloat, promoteTypes } from "../dtype.ts";
 import { broadcastShapes, normAxis, shapesEqual, sizeOf } from "../shape.ts";
 import { type Primitive, ShapedArray, type Tensor, UndefPrimal, bind1, definePrimitive } from "../core/tensor.ts";
 import { type ArrayLike, asTensor, convert } from "./coerce.ts";
-import { add, mul } from "./elementwise.ts";
-import { broadcastInDimPrim, broadcastTo, moveaxis, reshape, transpose } from "./movement.ts";
-import { sum } from "./reduce.ts";
+import { abs, add, mul, notEqual, pow, sqrt, square } from "./elementwise.ts";
+import { broadcastInDimPrim, broadcastTo, moveaxis, reshape, squeeze, transpose } from "./movement.ts";
+import { max, min, sum } from "./reduce.ts";
 import { diagonal } from "./indexing.ts";
 
 /** Layout flags: `transA` means a is stored [..., k, m]; `transB` means b is stored [..., n, k]. */
@@ -327,4 +327,60 @@ function contractPair(A: Operand, B: Operand, keep: string): Operand {
   const c = bind1(matmulPrim, [a3, b3], { transA: false, transB: false });
   const dims = [...batch, ...aFree, ...bFree];
   return { x: reshape(c, dims.map(dim)), letters: dims.join("") };
+}
+
+/** The order of a {@link norm}: a number (vector norms: any p, ±Infinity, 0; matrix norms: ±1, ±Infinity) or "fro". */
+export type NormOrder = number | "fro" | null;
+
+/**
+ * Vector or matrix norm, as `jnp.linalg.norm(x, ord, axis, keepdims)`. With one axis (or a 1-D x and no axis): the
+ * p-norm (sum |x|^p)^(1/p) for `ord` p (2 when omitted), max |x| for Infinity, min |x| for −Infinity, the count of
+ * nonzeros for 0. With two axes (or a 2-D x and an `ord`): Frobenius ("fro" or omitted), the largest (1) or smallest
+ * (−1) column sum of |x|, the largest (Infinity) or smallest (−Infinity) row sum. With neither `ord` nor `axis`, the
+ * 2-norm of all elements. Integer input gives float32. Norms needing singular values (2, −2, "nuc" on matrices) are
+ * not available.
+ */
+export function norm(x: ArrayLike, ord: NormOrder = null, axis?: number | readonly number[] | null, opts: { keepdims?: boolean } = {}): Tensor {
+  let a = asTensor(x, "norm");
+  if (!isFloat(a.dtype)) a = convert(a, "float32");
+  const keepdims = opts.keepdims ?? false;
+  if (axis === undefined || axis === null) {
+    if (ord === null) return sqrt(sum(square(a), null, { keepdims }));
+    if (a.ndim !== 1 && a.ndim !== 2)
+      throw new DriftError("norm", `ord ${fmtOrd(ord)} without an axis needs a 1-D or 2-D x; got shape ${fmtShape(a.shape)} (give axis)`);
+    axis = a.ndim === 1 ? 0 : [0, 1];
+  }
+  const axes = (typeof axis === "number" ? [axis] : [...axis]).map((i) => normAxis("norm", i, a.ndim));
+  if (axes.length === 1) return vectorNorm(a, ord, axes[0]!, keepdims);
+  if (axes.length !== 2 || axes[0] === axes[1])
+    throw new DriftError("norm", `axis must be one axis or two different axes of shape ${fmtShape(a.shape)}; got ${JSON.stringify(axis)}`);
+  return matrixNorm(a, ord, axes as [number, number], keepdims);
+}
+
+const fmtOrd = (ord: NormOrder): string => (typeof ord === "string" ? `"${ord}"` : String(ord));
+
+function vectorNorm(a: Tensor, ord: NormOrder, axis: number, keepdims: boolean): Tensor {
+  const o = { keepdims };
+  if (ord === null || ord === 2) return sqrt(sum(square(a), axis, o));
+  if (ord === Infinity) return max(abs(a), axis, o);
+  if (ord === -Infinity) return min(abs(a), axis, o);
+  if (ord === 0) return sum(convert(notEqual(a, 0), a.dtype), axis, o);
+  if (ord === 1) return sum(abs(a), axis, o);
+  if (typeof ord === "number" && Number.isFinite(ord)) return pow(sum(pow(abs(a), ord), axis, o), 1 / ord);
+  throw new DriftError("norm", `ord ${fmtOrd(ord)} is not a vector norm; valid: a number (p), Infinity, -Infinity, 0, or omitted (2)`);
+}
+
+function matrixNorm(a: Tensor, ord: NormOrder, [row, col]: [number, number], keepdims: boolean): Tensor {
+  const done = (t: Tensor): Tensor => (keepdims ? t : squeeze(t, [row, col]));
+  const kept = { keepdims: true };
+  if (ord === null || ord === "fro") return done(sqrt(sum(square(a), [row, col], kept)));
+  // Column sums of |x| reduce the row axis; row sums the column axis.
+  if (ord === 1) return done(max(sum(abs(a), row, kept), col, kept));
+  if (ord === -1) return done(min(sum(abs(a), row, kept), col, kept));
+  if (ord === Infinity) return done(max(sum(abs(a), col, kept), row, kept));
+  if (ord === -Infinity) return done(min(sum(abs(a), col, kept), row, kept));
+  throw new DriftError(
+    "norm",
+    `matrix ord ${fmtOrd(ord)} is not available (2, -2 and "nuc" need singular values); valid: "fro" (or omitted), 1, -1, Infinity, -Infinity`,
+  );
 }
