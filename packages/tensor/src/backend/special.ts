@@ -231,5 +231,56 @@ export function erfinvf(y: number): number {
   return erfinv(y, 1);
 }
 
+/**
+ * float32 sin and cos of a float32 x with |x| ≤ `limit`, in float64 arithmetic: Cody–Waite reduction (W. J. Cody and
+ * W. Waite, "Software Manual for the Elementary Functions", 1980) by π/4 = p1 + p2, where p1 keeps 32 significant
+ * bits so that y·p1 is exact for the even multiples y ≤ limit·4/π + 2 used here, and p2 is the next 53 bits (what
+ * is left, ~2^-89, is below every float32 result's rounding for |x| ≤ limit); the reduced r ∈ [−π/4, π/4] goes
+ * through the Taylor polynomial of sin or cos to r^11 or r^10 (truncation below 2^-33), then one rounding to float32.
+ * Beyond `limit`, NaN and ±∞ use `Math.sin`/`Math.cos` rounded to float32. The wasm SIMD lowering runs the same float64
+ * operations in the same order, so eager and jitted float32 sin and cos agree bit for bit; within 1 ulp of the rounded
+ * results (checked exhaustively for every float32 |x| ≤ limit).
+ */
+export const SINCOSF = {
+  limit: 16384,
+  fourOverPi: 1.2732395447351628,
+  p1: 0.7853981633670628,
+  p2: 3.038550253253096e-11,
+  /** sin r = r + r·z·S(z) with z = r², S's coefficients from the lowest power: −1/3!, 1/5!, … */
+  sin: [-1 / 6, 1 / 120, -1 / 5040, 1 / 362880, -1 / 39916800],
+  /** cos r = 1 + z·C(z): −1/2!, 1/4!, … */
+  cos: [-1 / 2, 1 / 24, -1 / 720, 1 / 40320, -1 / 3628800],
+} as const;
+const [S0, S1, S2, S3, S4] = SINCOSF.sin;
+const [C0, C1, C2, C3, C4] = SINCOSF.cos;
+
+/** float32 sin (`cosine` false) or cos of a float32 value (see {@link SINCOSF}). */
+function sincosf(x: number, cosine: boolean): number {
+  const ax = Math.abs(x);
+  if (!(ax <= SINCOSF.limit)) return Math.fround(cosine ? Math.cos(x) : Math.sin(x));
+  // y: the nearest even multiple of π/4 at or above ax·4/π rounded down; q = y/2 counts quarter turns.
+  const y = Math.floor((Math.floor(ax * SINCOSF.fourOverPi) + 1) * 0.5) * 2;
+  const r = ax - y * SINCOSF.p1 - y * SINCOSF.p2;
+  const z = r * r;
+  const q = y * 0.5;
+  const odd = q - Math.floor(q * 0.5) * 2;
+  const halfTurns = Math.floor(q * 0.5);
+  const flip = halfTurns - Math.floor(halfTurns * 0.5) * 2;
+  const useCos = cosine ? odd === 0 : odd !== 0;
+  const v = useCos ? 1 + z * (C0 + z * (C1 + z * (C2 + z * (C3 + z * C4)))) : r + r * z * (S0 + z * (S1 + z * (S2 + z * (S3 + z * S4))));
+  const negate = cosine ? flip !== odd : (flip !== 0) !== (x < 0 || Object.is(x, -0));
+  return Math.fround(negate ? -v : v);
+}
+
+/** float32 sin in float64 arithmetic, rounded once ({@link SINCOSF}). */
+export function sinf(x: number): number {
+  return sincosf(x, false);
+}
+
+/** float32 cos in float64 arithmetic, rounded once ({@link SINCOSF}). */
+export function cosf(x: number): number {
+  return sincosf(x, true);
+}
+
 /** Helpers visible to generated kernels as `H.name`. */
-export const SPECIAL = { erf, erfinv, erfinvf, roundHalfEven, tanhf, expf, logf, log1pf, logisticf };
+export const SPECIAL = { erf, erfinv, erfinvf, roundHalfEven, tanhf, expf, logf, log1pf, logisticf, sinf, cosf };

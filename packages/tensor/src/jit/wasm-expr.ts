@@ -3,7 +3,7 @@ import type { DType } from "../dtype.ts";
 import { type JaxprEqn, Lit } from "../core/jaxpr.ts";
 import type { FuncRef, FunctionBuilder, Local, ModuleBuilder } from "../backend/wasm/emitter.ts";
 import { f64, v128 } from "../backend/wasm/emitter.ts";
-import { EXPF, LOGF, SPECIAL, TANHF } from "../backend/special.ts";
+import { EXPF, LOGF, SINCOSF, SPECIAL, TANHF } from "../backend/special.ts";
 
 /** Lane class of a dtype in wasm kernels: float32, int32, uint32, or bool (held as a lane mask of all ones/zeros). */
 export type LaneClass = "f" | "i" | "u" | "b";
@@ -434,6 +434,144 @@ const tanhF32: Lowering = (c, [a]) => {
 
 const F64X2_ONES = [...new Uint8Array(new Float64Array([1, 1]).buffer)];
 
+/** Pushes a float64 constant in both lanes. */
+function splatF64(f: FunctionBuilder, value: number): void {
+  f.v128.const([...new Uint8Array(new Float64Array([value, value]).buffer)]);
+}
+
+/** Pushes P(z) = c0 + z·(c1 + z·(… + z·cn)) over float64 lanes, innermost first (the order `sincosf` evaluates). */
+function hornerF64(f: FunctionBuilder, coefficients: readonly number[], z: Local): void {
+  splatF64(f, coefficients[coefficients.length - 1]!);
+  for (let i = coefficients.length - 2; i >= 0; i--) {
+    f.local.get(z);
+    f.f64x2.mul();
+    splatF64(f, coefficients[i]!);
+    f.f64x2.add();
+  }
+}
+
+/** Pushes v − 2·floor(v/2) of float64 lanes holding integers: 1 where v is odd, else 0. */
+function oddF64(f: FunctionBuilder, v: Local): void {
+  f.local.get(v);
+  f.local.get(v);
+  splatF64(f, 0.5);
+  f.f64x2.mul();
+  f.f64x2.floor();
+  splatF64(f, 2);
+  f.f64x2.mul();
+  f.f64x2.sub();
+}
+
+/**
+ * float32 sin or cos on four lanes, operation for operation `sinf`/`cosf` (backend/special.ts): each half in float64,
+ * rounded once; lanes beyond the reduction's limit (and NaN, ±∞) are then replaced by the imported `Math.sin`/`Math.cos`
+ * rounded to float32, called only when some lane needs it.
+ */
+function sinCosF32(cosine: boolean): Lowering {
+  const k = SINCOSF;
+  const fast = viaF64((f, operand) => {
+    const [x, y, r, z, q, odd, flip] = [0, 1, 2, 3, 4, 5, 6].map(() => f.declareLocal(v128)) as Local[] as [Local, Local, Local, Local, Local, Local, Local];
+    operand();
+    f.local.tee(x);
+    f.f64x2.abs();
+    f.local.tee(r);
+    splatF64(f, k.fourOverPi);
+    f.f64x2.mul();
+    f.f64x2.floor();
+    splatF64(f, 1);
+    f.f64x2.add();
+    splatF64(f, 0.5);
+    f.f64x2.mul();
+    f.f64x2.floor();
+    splatF64(f, 2);
+    f.f64x2.mul();
+    f.local.tee(y);
+    // r = |x| − y·p1 − y·p2 (r held |x| until now).
+    splatF64(f, k.p1);
+    f.f64x2.mul();
+    f.local.set(z);
+    f.local.get(r);
+    f.local.get(z);
+    f.f64x2.sub();
+    f.local.get(y);
+    splatF64(f, k.p2);
+    f.f64x2.mul();
+    f.f64x2.sub();
+    f.local.tee(r);
+    f.local.get(r);
+    f.f64x2.mul();
+    f.local.set(z);
+    f.local.get(y);
+    splatF64(f, 0.5);
+    f.f64x2.mul();
+    f.local.set(q);
+    oddF64(f, q);
+    f.local.set(odd);
+    f.local.get(q);
+    splatF64(f, 0.5);
+    f.f64x2.mul();
+    f.f64x2.floor();
+    f.local.set(q);
+    oddF64(f, q);
+    f.local.set(flip);
+    // cos polynomial where (sin: q odd; cos: q even), else the sin polynomial.
+    splatF64(f, 1);
+    f.local.get(z);
+    hornerF64(f, k.cos, z);
+    f.f64x2.mul();
+    f.f64x2.add();
+    f.local.get(r);
+    f.local.get(r);
+    f.local.get(z);
+    f.f64x2.mul();
+    hornerF64(f, k.sin, z);
+    f.f64x2.mul();
+    f.f64x2.add();
+    f.local.get(odd);
+    splatF64(f, 0);
+    if (cosine) f.f64x2.eq();
+    else f.f64x2.ne();
+    f.v128.bitselect();
+    // Negated where (sin: flip ≠ 0; cos: flip ≠ odd); sin then takes x's sign bit on top (sin(−0) = −0).
+    f.local.tee(r);
+    f.f64x2.neg();
+    f.local.get(r);
+    f.local.get(flip);
+    if (cosine) f.local.get(odd);
+    else splatF64(f, 0);
+    f.f64x2.ne();
+    f.v128.bitselect();
+    if (!cosine) {
+      f.local.get(x);
+      splatF64(f, -0);
+      f.v128.and();
+      f.v128.xor();
+    }
+  });
+  return (c, [a]) => {
+    const { f } = c;
+    const [result, slow] = [f.declareLocal(v128), f.declareLocal(v128)];
+    fast(c, [a!]);
+    f.local.set(result);
+    // Lanes outside [−limit, limit] (NaN included: the comparison is false) take the imported routine.
+    get(c, a!);
+    f.f32x4.abs();
+    splat(f, "f", k.limit);
+    f.f32x4.le();
+    f.v128.not();
+    f.local.tee(slow);
+    f.v128.anyTrue();
+    f.if(() => {
+      lanewise(cosine ? "cos" : "sin")(c, [a!]);
+      get(c, result, slow);
+      f.v128.bitselect();
+      f.local.set(result);
+    });
+    get(c, result);
+  };
+}
+
+
 /** `(a > b || a !== a) ? a : b` and the min analogue, lane by lane. */
 function chooseF32(greater: boolean): Lowering {
   return (c, [a, b]) => {
@@ -525,6 +663,10 @@ function lowering(name: string, ins: LaneClass[], out: LaneClass, lits: readonly
         return simple((f) => f.f32x4.nearest());
       case "tanh":
         return tanhF32;
+      case "sin":
+        return sinCosF32(false);
+      case "cos":
+        return sinCosF32(true);
       case "exp":
         return expF32;
       case "log":

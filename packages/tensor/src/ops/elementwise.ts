@@ -83,8 +83,9 @@ export const unaryPrims = {
   log: defineUnary({ name: "log", expr: (d) => (d === "float32" ? "H.logf(a)" : "Math.log(a)"), jvp: (x, t) => div(t, x) }),
   expm1: defineUnary({ name: "expm1", expr: same("Math.expm1(a)"), jvp: (_x, t, y) => mul(t, add(y, 1)) }),
   log1p: defineUnary({ name: "log1p", expr: (d) => (d === "float32" ? "H.log1pf(a)" : "Math.log1p(a)"), jvp: (x, t) => div(t, add(x, 1)) }),
-  sin: defineUnary({ name: "sin", expr: same("Math.sin(a)"), jvp: (x, t) => mul(t, cos(x)) }),
-  cos: defineUnary({ name: "cos", expr: same("Math.cos(a)"), jvp: (x, t) => neg(mul(t, sin(x))) }),
+  // float32 sin and cos reduce and evaluate in float64 with one rounding (H.sinf/H.cosf), as their wasm SIMD lowering.
+  sin: defineUnary({ name: "sin", expr: (d) => (d === "float32" ? "H.sinf(a)" : "Math.sin(a)"), jvp: (x, t) => mul(t, cos(x)) }),
+  cos: defineUnary({ name: "cos", expr: (d) => (d === "float32" ? "H.cosf(a)" : "Math.cos(a)"), jvp: (x, t) => neg(mul(t, sin(x))) }),
   // float32 tanh is computed in float32 arithmetic (H.tanhf), the same operations as its wasm SIMD lowering.
   tanh: defineUnary({ name: "tanh", expr: (d) => (d === "float32" ? "H.tanhf(a)" : "Math.tanh(a)"), jvp: (_x, t, y) => mul(t, sub(1, mul(y, y))) }),
   sqrt: defineUnary({ name: "sqrt", expr: same("Math.sqrt(a)"), jvp: (_x, t, y) => div(t, mul(y, 2)) }),
