@@ -10,8 +10,13 @@ export {
   floor, ceil, round, trunc, maximum, minimum, clip, where, isfinite,
   greater, greaterEqual, less, lessEqual, equal, notEqual,
   logicalAnd, logicalOr, logicalXor, logicalNot, bitwiseAnd, bitwiseOr, bitwiseXor, bitwiseNot, shiftLeft, shiftRightLogical,
+  arcsin, arccos, arctan, arctan2, tan, sinh, cosh, arcsinh, arccosh, arctanh, log2, log10, exp2, hypot,
+  mod, mod as remainder, fmod, isnan, isinf, nanToNum, isclose,
 } from "./ops/elementwise.ts";
-export { sum, mean, max, min, prod, argmax, argmin, variance as var, std, logsumexp, softmax, logSoftmax, cumsum } from "./ops/reduce.ts";
+export type { NanToNumOptions } from "./ops/elementwise.ts";
+export {
+  sum, mean, max, min, prod, argmax, argmin, variance as var, std, logsumexp, softmax, logSoftmax, cumsum, any, all, countNonzero, allclose,
+} from "./ops/reduce.ts";
 export type { ReduceOptions, VarOptions } from "./ops/reduce.ts";
 export {
   reshape, transpose, moveaxis, swapaxes, expandDims, squeeze, broadcastTo, concatenate, stack, split, slice, tile, flip, pad,

@@ -195,6 +195,39 @@ describe("linear algebra", () => {
     expect(np.tensordot(a, b, 2).item()).toBe(70);
     expect(np.outer(np.array([1, 2]), np.array([3, 4])).toArray()).toEqual([[3, 4], [6, 8]]);
   });
+  it("inverse trig, hyperbolic, log2/log10/exp2, hypot, mod, NaN/∞ tests and any/all give numpy's values", () => {
+    const f64 = (v: number[]) => np.array(v, { dtype: "float64" });
+    const close = (got: np.Array, want: number[]) => (got.toArray() as number[]).forEach((g, i) => expect(g).toBeCloseTo(want[i]!, 12));
+    close(np.arcsin(f64([-0.9, 0.2])), [-1.1197695149986342, 0.2013579207903308]);
+    close(np.arccos(f64([-0.9, 0.75])), [2.6905658417935308, 0.7227342478134157]);
+    close(np.arctan2(f64([-3, -0.5, 0, 1.5, 4]), f64([1, -1, -1, 0, -2])), [-1.2490457723982544, -2.677945044588987, Math.PI, Math.PI / 2, 2.0344439357957027]);
+    close(np.tan(f64([-0.9, 0.75])), [-1.2601582175503394, 0.9315964599440724]);
+    close(np.sinh(f64([-3, 1e-10, 4])), [-10.017874927409903, 1e-10, 27.28991719712775]);
+    close(np.cosh(f64([-3, 4])), [10.067661995777765, 27.308232836016487]);
+    close(np.arcsinh(f64([-3, 1e-10, 4])), [-1.8184464592320668, 1e-10, 2.0947125472611012]);
+    close(np.arccosh(f64([1, 1.5, 10])), [0, 0.9624236501192069, 2.993222846126381]);
+    close(np.arctanh(f64([-0.9, 0.75])), [-1.4722194895832204, 0.9729550745276566]);
+    expect(np.log2(f64([1, 8, 0.5])).toArray()).toEqual([0, 3, -1]);
+    expect(np.exp2(f64([0, 3, -1])).toArray()).toEqual([1, 8, 0.5]);
+    close(np.log10(f64([1, 1000, 0.01])), [0, 3, -2]);
+    expect(np.hypot(f64([3, 0, 1e200, -5]), f64([4, 0, 1e200, 12])).toArray()).toEqual([5, 0, 1.414213562373095e200, 13]);
+    // Python's % (sign of the divisor), against rem's C remainder (sign of x).
+    expect(np.mod(f64([5, -5, 5, -5, 5.5, -0.5]), f64([3, 3, -3, -3, 2, 2])).toArray()).toEqual([2, 1, -1, -2, 1.5, 1.5]);
+    expect(np.mod(np.array([5, -5, 5, -5], { dtype: "int32" }), np.array([3, 3, -3, -3], { dtype: "int32" })).toArray()).toEqual([2, 1, -1, -2]);
+    expect(np.fmod(f64([5, -5]), f64([-3, 3])).toArray()).toEqual([2, -2]);
+    expect(np.isnan(np.array([1, NaN, Infinity])).toArray()).toEqual([false, true, false]);
+    expect(np.isinf(np.array([1, NaN, -Infinity])).toArray()).toEqual([false, false, true]);
+    expect(np.isinf(np.array([1, 2], { dtype: "int32" })).toArray()).toEqual([false, false]);
+    expect(np.nanToNum(np.array([NaN, Infinity, -Infinity, 2])).toArray()).toEqual([0, 3.4028234663852886e38, -3.4028234663852886e38, 2]);
+    expect(np.any(np.array([[0, 0], [0, 1]]), 1).toArray()).toEqual([false, true]);
+    expect(np.all(np.array([[1, 2], [0, 1]]), 0).toArray()).toEqual([false, true]);
+    expect([np.any(np.zeros([0])).toArray(), np.all(np.zeros([0])).toArray()]).toEqual([false, true]);
+    expect(np.countNonzero(np.array([[0, 3], [2, 1]]), 0).toArray()).toEqual([1, 2]);
+    expect(np.isclose(np.array([1, NaN, Infinity, 1]), np.array([1.000001, NaN, -Infinity, 2])).toArray()).toEqual([true, false, false, false]);
+    expect(np.isclose(np.array([NaN]), np.array([NaN]), { equalNan: true }).toArray()).toEqual([true]);
+    expect([np.allclose(np.array([1, 2]), np.array([1 + 1e-9, 2])).toArray(), np.allclose(np.array([1, Infinity]), np.array([1, Infinity])).toArray()]).toEqual([true, true]);
+  });
+
   it("linalg.norm gives numpy's vector and matrix norms", () => {
     const x = np.array([[1, -2, 3], [-4, 5, -6]], { dtype: "float64" });
     const v = np.array([3, -4, 0], { dtype: "float64" });

@@ -22,6 +22,10 @@ export function laneClass(dtype: DType): LaneClass | undefined {
 export const MATH_IMPORTS: Record<string, (...xs: number[]) => number> = {
   sin: Math.sin,
   cos: Math.cos,
+  asin: Math.asin,
+  acos: Math.acos,
+  atan: Math.atan,
+  atan2: Math.atan2,
   expm1: Math.expm1,
   erf: SPECIAL.erf,
   erf_inv: SPECIAL.erfinvf,

@@ -89,6 +89,9 @@ export const unaryPrims = {
   // float32 tanh is computed in float32 arithmetic (H.tanhf), the same operations as its wasm SIMD lowering.
   tanh: defineUnary({ name: "tanh", expr: (d) => (d === "float32" ? "H.tanhf(a)" : "Math.tanh(a)"), jvp: (_x, t, y) => mul(t, sub(1, mul(y, y))) }),
   sqrt: defineUnary({ name: "sqrt", expr: same("Math.sqrt(a)"), jvp: (_x, t, y) => div(t, mul(y, 2)) }),
+  asin: defineUnary({ name: "asin", expr: same("Math.asin(a)"), jvp: (x, t) => div(t, sqrt(sub(1, mul(x, x)))) }),
+  acos: defineUnary({ name: "acos", expr: same("Math.acos(a)"), jvp: (x, t) => neg(div(t, sqrt(sub(1, mul(x, x))))) }),
+  atan: defineUnary({ name: "atan", expr: same("Math.atan(a)"), jvp: (x, t) => div(t, add(1, mul(x, x))) }),
   rsqrt: defineUnary({ name: "rsqrt", expr: same("1 / Math.sqrt(a)"), jvp: (x, t, y) => mul(t, mul(div(y, x), -0.5)) }),
   abs: defineUnary({ name: "abs", expr: same("Math.abs(a)"), jvp: (x, t) => mul(t, sign(x)) }),
   erf: defineUnary({ name: "erf", expr: same("H.erf(a)"), jvp: (x, t) => mul(t, mul(exp(neg(mul(x, x))), 2 / SQRT_PI)) }),
@@ -224,6 +227,17 @@ export const binaryPrims = {
       return tx && b ? add(tx, b) : (tx ?? b);
     },
   }),
+  atan2: defineBinary({
+    name: "atan2",
+    expr: same("Math.atan2(a, b)"),
+    // d atan2(y, x) = (x dy − y dx) / (x² + y²).
+    jvp: (y, x, ty, tx) => {
+      const r2 = add(mul(x, x), mul(y, y));
+      const a = ty && div(mul(ty, x), r2);
+      const b = tx && neg(div(mul(tx, y), r2));
+      return a && b ? add(a, b) : (a ?? b);
+    },
+  }),
   and: defineBinary({ name: "and", expr: same("a & b") }),
   or: defineBinary({ name: "or", expr: same("a | b") }),
   xor: defineBinary({ name: "xor", expr: same("a ^ b") }),
@@ -335,6 +349,116 @@ export const shiftLeft = (x: ArrayLike, y: ArrayLike): Tensor => binary(binaryPr
 /** Logical x >>> y (0 for shifts of 32 or more). */
 export const shiftRightLogical = (x: ArrayLike, y: ArrayLike): Tensor =>
   binary(binaryPrims.shiftRightLogical, x, y, "shiftRightLogical", "bitwise");
+
+/** Arcsine, in [−π/2, π/2]. */
+export const arcsin = (x: ArrayLike): Tensor => unary(unaryPrims.asin, x, "arcsin", true);
+/** Arccosine, in [0, π]. */
+export const arccos = (x: ArrayLike): Tensor => unary(unaryPrims.acos, x, "arccos", true);
+/** Arctangent, in (−π/2, π/2). */
+export const arctan = (x: ArrayLike): Tensor => unary(unaryPrims.atan, x, "arctan", true);
+/** The angle of the point (x, y) from the positive x axis, in [−π, π] (`arctan2(y, x)`, as numpy). */
+export const arctan2 = (y: ArrayLike, x: ArrayLike): Tensor => binary(binaryPrims.atan2, y, x, "arctan2", "float");
+/** Tangent, sin x / cos x. */
+export const tan = (x: ArrayLike): Tensor => {
+  const a = convertFloat(x, "tan");
+  return div(sin(a), cos(a));
+};
+/** Hyperbolic sine, (expm1(x) − expm1(−x)) / 2 (accurate near 0). */
+export const sinh = (x: ArrayLike): Tensor => {
+  const a = convertFloat(x, "sinh");
+  return mul(sub(expm1(a), expm1(neg(a))), 0.5);
+};
+/** Hyperbolic cosine, (eˣ + e⁻ˣ) / 2. */
+export const cosh = (x: ArrayLike): Tensor => {
+  const a = convertFloat(x, "cosh");
+  return mul(add(exp(a), exp(neg(a))), 0.5);
+};
+/** Inverse hyperbolic tangent on (−1, 1), (log1p(x) − log1p(−x)) / 2: the inverse of a tanh-squashed action. */
+export const arctanh = (x: ArrayLike): Tensor => {
+  const a = convertFloat(x, "arctanh");
+  return mul(sub(log1p(a), log1p(neg(a))), 0.5);
+};
+/** Inverse hyperbolic sine, sign(x)·log1p(|x| + x²/(1 + √(1 + x²))) (accurate near 0, no overflow of x² below 1e19). */
+export const arcsinh = (x: ArrayLike): Tensor => {
+  const a = convertFloat(x, "arcsinh");
+  const m = abs(a);
+  const m2 = mul(m, m);
+  return mul(sign(a), log1p(add(m, div(m2, add(1, sqrt(add(1, m2)))))));
+};
+/** Inverse hyperbolic cosine for x ≥ 1, log1p((x − 1) + √((x − 1)(x + 1))). */
+export const arccosh = (x: ArrayLike): Tensor => {
+  const a = convertFloat(x, "arccosh");
+  const d = sub(a, 1);
+  return log1p(add(d, sqrt(mul(d, add(a, 1)))));
+};
+/** Base-2 logarithm, log(x) / ln 2. */
+export const log2 = (x: ArrayLike): Tensor => div(log(x), Math.LN2);
+/** Base-10 logarithm, log(x) / ln 10. */
+export const log10 = (x: ArrayLike): Tensor => div(log(x), Math.LN10);
+/** 2ˣ, as pow(2, x) (exact at integers). */
+export const exp2 = (x: ArrayLike): Tensor => pow(2, convertFloat(x, "exp2"));
+/** √(x² + y²) without overflow or underflow of the squares: h·√(1 + (l/h)²) with h = max(|x|, |y|), l = min. */
+export const hypot = (x: ArrayLike, y: ArrayLike): Tensor => {
+  const a = abs(convertFloat(x, "hypot"));
+  const b = abs(convertFloat(y, "hypot"));
+  const hi = maximum(a, b);
+  const lo = minimum(a, b);
+  const safe = where(equal(hi, 0), 1, hi);
+  const ratio = div(lo, safe);
+  return where(equal(hi, 0), mul(hi, 0), mul(hi, sqrt(add(1, mul(ratio, ratio)))));
+};
+/** Remainder with the sign of the divisor, x − floor(x / y)·y (Python's %, `jnp.remainder`); `rem` keeps x's sign. */
+export const mod = (x: ArrayLike, y: ArrayLike): Tensor => {
+  const r = rem(x, y);
+  const d = convert(asTensor(y, "mod", "y"), r.dtype, r.weakType);
+  const zero = scalar(0, r.dtype);
+  // Where the C remainder is nonzero and its sign differs from the divisor's, shift it by one divisor.
+  const shift = logicalAnd(notEqual(r, zero), notEqual(less(r, zero), less(d, zero)));
+  return where(shift, add(r, d), r);
+};
+/** C's fmod: the remainder with the sign of x (the same as `rem`). */
+export const fmod = (x: ArrayLike, y: ArrayLike): Tensor => rem(x, y);
+/** True where x is NaN (never for integers). */
+export const isnan = (x: ArrayLike): Tensor => {
+  const a = asTensor(x, "isnan");
+  return notEqual(a, a);
+};
+/** True where x is +∞ or −∞ (never for integers). */
+export const isinf = (x: ArrayLike): Tensor => {
+  const a = asTensor(x, "isinf");
+  // Integers are never infinite (x ≠ x is false for every one of them).
+  return isFloat(a.dtype) ? equal(abs(a), Infinity) : notEqual(a, a);
+};
+/** Options of {@link nanToNum}: replacements for NaN (default 0), +∞ and −∞ (default the dtype's largest and lowest). */
+export interface NanToNumOptions {
+  nan?: number;
+  posinf?: number;
+  neginf?: number;
+}
+/** x with NaN, +∞ and −∞ replaced by finite numbers, as `jnp.nan_to_num`. */
+export const nanToNum = (x: ArrayLike, opts: NanToNumOptions = {}): Tensor => {
+  const a = asTensor(x, "nanToNum");
+  if (!isFloat(a.dtype)) return a;
+  const big = a.dtype === "float32" ? 3.4028234663852886e38 : Number.MAX_VALUE;
+  const noNan = where(isnan(a), opts.nan ?? 0, a);
+  return where(equal(noNan, Infinity), opts.posinf ?? big, where(equal(noNan, -Infinity), opts.neginf ?? -big, noNan));
+};
+/** Elementwise |x − y| ≤ atol + rtol·|y| (NaNs equal when `equalNan`), as `jnp.isclose`. */
+export const isclose = (x: ArrayLike, y: ArrayLike, opts: { rtol?: number; atol?: number; equalNan?: boolean } = {}): Tensor => {
+  const a = asTensor(x, "isclose", "x");
+  const b = asTensor(y, "isclose", "y");
+  const close = lessEqual(abs(sub(a, b)), add(opts.atol ?? 1e-8, mul(opts.rtol ?? 1e-5, abs(b))));
+  // ±∞ is close only to itself.
+  const same = equal(a, b);
+  const finiteClose = logicalOr(same, logicalAnd(close, logicalAnd(isfinite(a), isfinite(b))));
+  return opts.equalNan ? logicalOr(finiteClose, logicalAnd(isnan(a), isnan(b))) : finiteClose;
+};
+
+/** Converts integer and bool input to float32 (floats are kept), for composite float ops. */
+function convertFloat(x: ArrayLike, op: string): Tensor {
+  const a = asTensor(x, op);
+  return isFloat(a.dtype) ? a : convert(a, "float32", a.weakType);
+}
 
 /** −x. */
 export const neg = (x: ArrayLike): Tensor => unary(unaryPrims.neg, x, "negative", false);

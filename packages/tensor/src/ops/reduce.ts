@@ -5,7 +5,7 @@ import { normAxes, normAxis, sizeOf, stridesOf } from "../shape.ts";
 import { type ConcreteArray, type Primitive, ShapedArray, type Tensor, UndefPrimal, bind1, definePrimitive } from "../core/tensor.ts";
 import { forEachWithOffset } from "../backend/js.ts";
 import { type ArrayLike, asTensor, convert, scalar } from "./coerce.ts";
-import { add, div, equal, exp, isfinite, log, mul, sqrt, square, sub, where } from "./elementwise.ts";
+import { add, div, equal, exp, greater, isclose, isfinite, log, mul, notEqual, sqrt, square, sub, where } from "./elementwise.ts";
 import { broadcastInDimPrim, broadcastTo, concatenate, expandDims, moveaxis, reshape, slice, transpose } from "./movement.ts";
 import { stopGradient } from "./stop-gradient.ts";
 
@@ -234,6 +234,28 @@ export function sum(x: ArrayLike, axis?: Axis, opts?: ReduceOptions): Tensor {
 /** Internal sum over a list of axes (no keepdims), used by transpose rules. */
 export function reduceSum(x: Tensor, axes: readonly number[]): Tensor {
   return axes.length === 0 ? x : bind1(reduceSumPrim, [x], { axes: [...axes] });
+}
+
+/** Number of nonzero (true) elements over `axis` (int32), as `jnp.count_nonzero`. */
+export function countNonzero(x: ArrayLike, axis?: Axis, opts?: ReduceOptions): Tensor {
+  const a = asTensor(x, "countNonzero");
+  return sum(convert(notEqual(a, scalar(0, a.dtype)), "int32"), axis, opts);
+}
+
+/** True where some element over `axis` is nonzero (true), as `jnp.any`; an empty selection gives false. */
+export function any(x: ArrayLike, axis?: Axis, opts?: ReduceOptions): Tensor {
+  return greater(countNonzero(asTensor(x, "any"), axis, opts), 0);
+}
+
+/** True where every element over `axis` is nonzero (true), as `jnp.all`; an empty selection gives true. */
+export function all(x: ArrayLike, axis?: Axis, opts?: ReduceOptions): Tensor {
+  const a = asTensor(x, "all");
+  return equal(sum(convert(equal(a, scalar(0, a.dtype)), "int32"), axis, opts), 0);
+}
+
+/** True when every element of x is close to y's ({@link isclose}), as `jnp.allclose`: a bool scalar array. */
+export function allclose(x: ArrayLike, y: ArrayLike, opts: { rtol?: number; atol?: number; equalNan?: boolean } = {}): Tensor {
+  return all(isclose(x, y, opts));
 }
 
 /** Maximum over `axis`. */

@@ -139,6 +139,9 @@ const HELPERS: Record<string, string> = {
   if (a == 0.0) { return select(0.0, inf_f(), b < 0.0); }
   return pow(a, b);
 }`,
+  // Drivers' asin/acos can be ~1e-4 off (lavapipe); through atan2 with √((1 − x)(1 + x)) they keep float32 accuracy.
+  asin_f: `fn asin_f(x: f32) -> f32 { return atan2(x, sqrt((1.0 - x) * (1.0 + x))); }`,
+  acos_f: `fn acos_f(x: f32) -> f32 { return atan2(sqrt((1.0 - x) * (1.0 + x)), x); }`,
   f32_to_u32: `fn f32_to_u32(x: f32) -> u32 {
   if (isnan_f(x) || x <= 0.0) { return 0u; }
   if (x >= 4294967296.0) { return 4294967295u; }
@@ -199,7 +202,14 @@ export function primExpr(name: string, params: any, inDtypes: readonly DType[], 
     case "sin":
     case "cos":
     case "sqrt":
+    case "atan":
       return `${name}(${a})`;
+    case "asin":
+      return `asin_f(${a})`;
+    case "acos":
+      return `acos_f(${a})`;
+    case "atan2":
+      return `atan2(${a}, ${b})`;
     case "tanh":
       return `tanh_f(${a})`;
     case "rsqrt":
@@ -250,10 +260,11 @@ export function primExpr(name: string, params: any, inDtypes: readonly DType[], 
       const op = { lt: "<", le: "<=", gt: ">", ge: ">=" }[name];
       return bool ? `(u32(${a}) ${op} u32(${b}))` : `(${a} ${op} ${b})`;
     }
+    // Drivers may assume floats are never NaN (WGSL allows it) and fold x != x to false: test NaN by its bits.
     case "eq":
-      return `(${a} == ${b})`;
+      return f ? `(${a} == ${b} && !isnan_f(${a}) && !isnan_f(${b}))` : `(${a} == ${b})`;
     case "ne":
-      return `(${a} != ${b})`;
+      return f ? `(${a} != ${b} || isnan_f(${a}) || isnan_f(${b}))` : `(${a} != ${b})`;
     case "select":
       return `select(${c}, ${b}, ${d === "bool" ? a : `${a} != ${literal(0, d)}`})`;
     case "convert_element_type":
