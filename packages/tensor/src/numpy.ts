@@ -15,14 +15,14 @@ export {
 } from "./ops/elementwise.ts";
 export type { NanToNumOptions } from "./ops/elementwise.ts";
 export {
-  sum, mean, max, min, prod, argmax, argmin, variance as var, std, logsumexp, softmax, logSoftmax, cumsum, any, all, countNonzero, allclose,
+  sum, mean, max, min, prod, argmax, argmin, variance as var, std, logsumexp, softmax, logSoftmax, cumsum, cumprod, any, all, countNonzero, allclose,
 } from "./ops/reduce.ts";
 export type { ReduceOptions, VarOptions } from "./ops/reduce.ts";
 export {
-  reshape, transpose, moveaxis, swapaxes, expandDims, squeeze, broadcastTo, concatenate, stack, split, slice, tile, flip, pad,
+  reshape, transpose, moveaxis, swapaxes, expandDims, squeeze, broadcastTo, concatenate, stack, split, slice, tile, flip, pad, roll, meshgrid,
 } from "./ops/movement.ts";
-export { take, takeAlongAxis, diagonal, trace, oneHot } from "./ops/indexing.ts";
-export { matmul, dot, tensordot, einsum, outer } from "./ops/linalg.ts";
+export { take, takeAlongAxis, diagonal, trace, repeat, oneHot } from "./ops/indexing.ts";
+export { matmul, dot, tensordot, einsum, outer, tril, triu } from "./ops/linalg.ts";
 export type { NormOrder } from "./ops/linalg.ts";
 /** `np.linalg`: vector and matrix norms ({@link norm}), as `jnp.linalg`. */
 export const linalg = { norm } as const;
@@ -30,4 +30,5 @@ export { convert as astype } from "./ops/coerce.ts";
 export type { ArrayLike } from "./ops/coerce.ts";
 export { Tensor as Array } from "./core/tensor.ts";
 export type { DType } from "./dtype.ts";
-export { argsort, sort } from "./ops/sort.ts";
+export { argsort, sort, quantile, percentile, median, searchsorted } from "./ops/sort.ts";
+export type { QuantileOptions } from "./ops/sort.ts";

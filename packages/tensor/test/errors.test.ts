@@ -57,6 +57,11 @@ const CASES: [string, () => unknown, RegExp][] = [
   ["norm: ord without axis on 3-D", () => np.linalg.norm(f32([2, 2, 2]), 1), /norm: ord 1 without an axis needs a 1-D or 2-D x; got shape \[2,2,2\] \(give axis\)/],
   ["norm: fro on a vector", () => np.linalg.norm(f32([3]), "fro"), /norm: ord "fro" is not a vector norm/],
   ["norm: repeated axis", () => np.linalg.norm(f32([2, 3]), 1, [1, 1]), /norm: axis must be one axis or two different axes of shape \[2,3\]; got \[1,1\]/],
+  ["repeat count mismatch", () => np.repeat(f32([3, 2]), [1, 2], 0), /repeat: repeats has 2 entries but axis 0 of shape \[3,2\] has 3/],
+  ["roll shift/axis mismatch", () => np.roll(f32([3, 2]), [1, 2, 3], [0, 1]), /roll: shift has 3 entries but axis has 2/],
+  ["quantile out of range", () => np.quantile(f32([4]), 1.5), /quantile: quantiles must lie in \[0, 1\] \(percentiles in \[0, 100\]\); got 1.5/],
+  ["searchsorted 2-D", () => np.searchsorted(f32([2, 2]), f32([3])), /searchsorted: sorted must be 1-D; got shape \[2,2\]/],
+  ["tril of a vector", () => np.tril(f32([3])), /tril: x must have at least 2 axes; got shape \[3\]/],
   ["diagonal of a vector", () => np.diagonal(f32([3])), /diagonal: x must have at least 2 axes; got shape \[3\]/],
 ];
 

@@ -228,6 +228,32 @@ describe("linear algebra", () => {
     expect([np.allclose(np.array([1, 2]), np.array([1 + 1e-9, 2])).toArray(), np.allclose(np.array([1, Infinity]), np.array([1, Infinity])).toArray()]).toEqual([true, true]);
   });
 
+  it("roll, repeat, tril/triu, meshgrid, cumprod, quantile/median/percentile and searchsorted give numpy's values", () => {
+    const x = np.reshape(np.arange(12), [3, 4]);
+    const f = np.array([[3, 1, 4, 1], [5, 9, 2, 6], [5, 3, 5, 8]], { dtype: "float64" });
+    expect(np.roll(x, 1).toArray()).toEqual([[11, 0, 1, 2], [3, 4, 5, 6], [7, 8, 9, 10]]);
+    expect(np.roll(x, [1, 2], [0, 1]).toArray()).toEqual([[10, 11, 8, 9], [2, 3, 0, 1], [6, 7, 4, 5]]);
+    expect(np.repeat(np.array([1, 2, 3]), 2).toArray()).toEqual([1, 1, 2, 2, 3, 3]);
+    expect(np.repeat(x, [1, 0, 2], 0).toArray()).toEqual([[0, 1, 2, 3], [8, 9, 10, 11], [8, 9, 10, 11]]);
+    expect(np.tril(x).toArray()).toEqual([[0, 0, 0, 0], [4, 5, 0, 0], [8, 9, 10, 0]]);
+    expect(np.triu(x, 1).toArray()).toEqual([[0, 1, 2, 3], [0, 0, 6, 7], [0, 0, 0, 11]]);
+    expect(np.meshgrid([np.array([1, 2, 3]), np.array([4, 5])]).map((m) => m.toArray())).toEqual([[[1, 2, 3], [1, 2, 3]], [[4, 4, 4], [5, 5, 5]]]);
+    expect(np.meshgrid([np.array([1, 2, 3]), np.array([4, 5])], { indexing: "ij" })[1]!.toArray()).toEqual([[4, 5], [4, 5], [4, 5]]);
+    expect(np.cumprod(f, 1).toArray()).toEqual([[3, 3, 12, 12], [5, 45, 90, 540], [5, 15, 75, 600]]);
+    expect(np.cumprod(np.array([[1, 2], [3, 0]])).toArray()).toEqual([1, 2, 6, 0]);
+    expect(np.cumprod(f, 0, { reverse: true }).toArray()[0]).toEqual([75, 27, 40, 48]);
+    // Exactly numpy 2's values (its lerp from the nearer neighbour), printed from numpy.
+    expect(np.quantile(f, 0.3, 1).toArray()).toEqual([1, 4.699999999999999, 4.8]);
+    expect(np.quantile(f, [0.1, 0.9], 0).toArray()).toEqual([[3.4, 1.4, 2.4, 2], [5, 7.800000000000001, 4.8, 7.6]]);
+    expect(np.percentile(f, 40, 1).toArray()).toEqual([1.4000000000000004, 5.2, 5]);
+    expect([np.median(f).item(), np.median(f, 0).toArray()]).toEqual([4.5, [5, 3, 4, 6]]);
+    expect(np.quantile(f, 0.5, null, { keepdims: true }).shape).toEqual([1, 1]);
+    const sorted = np.array([1, 2, 2, 3, 5], { dtype: "float64" });
+    const values = np.array([0, 2, 2.5, 5, 6], { dtype: "float64" });
+    expect(np.searchsorted(sorted, values).toArray()).toEqual([0, 1, 3, 4, 5]);
+    expect(np.searchsorted(sorted, values, { side: "right" }).toArray()).toEqual([0, 3, 3, 5, 5]);
+  });
+
   it("linalg.norm gives numpy's vector and matrix norms", () => {
     const x = np.array([[1, -2, 3], [-4, 5, -6]], { dtype: "float64" });
     const v = np.array([3, -4, 0], { dtype: "float64" });

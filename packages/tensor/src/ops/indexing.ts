@@ -193,6 +193,26 @@ export function trace(x: ArrayLike, offset = 0, axis1 = 0, axis2 = 1): Tensor {
   return sum(diagonal(x, offset, axis1, axis2), -1);
 }
 
+/**
+ * Repeats each element `repeats` times along `axis` (of the flattened array when omitted), as `jnp.repeat`; `repeats`
+ * may also give one count per element along the axis (static non-negative integers).
+ */
+export function repeat(x: ArrayLike, repeats: number | readonly number[], axis?: number): Tensor {
+  let a = asTensor(x, "repeat");
+  if (axis === undefined || axis === null) {
+    a = reshape(a, [-1]);
+    axis = 0;
+  }
+  const ax = normAxis("repeat", axis, a.ndim);
+  const n = a.shape[ax]!;
+  const counts = typeof repeats === "number" ? new Array<number>(n).fill(repeats) : [...repeats];
+  if (counts.length !== n)
+    throw new DriftError("repeat", `repeats has ${counts.length} entries but axis ${ax} of shape ${fmtShape(a.shape)} has ${n}`);
+  if (!counts.every((c) => Number.isInteger(c) && c >= 0)) throw new DriftError("repeat", `repeats must be non-negative integers; got ${JSON.stringify(repeats)}`);
+  const picks = Int32Array.from(counts.flatMap((c, i) => new Array<number>(c).fill(i)));
+  return bind1(gatherPrim, [a, array(picks)], { axis: ax });
+}
+
 /** One-hot encoding: a new last axis of `numClasses` with 1 at each index (float32 by default). */
 export function oneHot(indices: ArrayLike, numClasses: number, opts: { dtype?: "float32" | "float64" | "int32" | "bool" } = {}): Tensor {
   const idx = asTensor(indices, "oneHot", "indices");

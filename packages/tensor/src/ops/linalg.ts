@@ -4,10 +4,11 @@ import { type TypedArray, allocate, isFloat, promoteTypes } from "../dtype.ts";
 import { broadcastShapes, normAxis, shapesEqual, sizeOf } from "../shape.ts";
 import { type Primitive, ShapedArray, type Tensor, UndefPrimal, bind1, definePrimitive } from "../core/tensor.ts";
 import { type ArrayLike, asTensor, convert } from "./coerce.ts";
-import { abs, add, mul, notEqual, pow, sqrt, square } from "./elementwise.ts";
+import { abs, add, lessEqual, mul, notEqual, pow, sqrt, square, sub, where } from "./elementwise.ts";
 import { broadcastInDimPrim, broadcastTo, moveaxis, reshape, squeeze, transpose } from "./movement.ts";
 import { max, min, sum } from "./reduce.ts";
 import { diagonal } from "./indexing.ts";
+import { arangeInt } from "./creation.ts";
 
 /** Layout flags: `transA` means a is stored [..., k, m]; `transB` means b is stored [..., n, k]. */
 export interface MatmulParams {
@@ -383,4 +384,25 @@ function matrixNorm(a: Tensor, ord: NormOrder, [row, col]: [number, number], kee
     "norm",
     `matrix ord ${fmtOrd(ord)} is not available (2, -2 and "nuc" need singular values); valid: "fro" (or omitted), 1, -1, Infinity, -Infinity`,
   );
+}
+
+/** x with the elements above diagonal `k` of its last two axes set to zero (lower triangle), as `jnp.tril`. */
+export function tril(x: ArrayLike, k = 0): Tensor {
+  return triangle("tril", x, k, true);
+}
+
+/** x with the elements below diagonal `k` of its last two axes set to zero (upper triangle), as `jnp.triu`. */
+export function triu(x: ArrayLike, k = 0): Tensor {
+  return triangle("triu", x, k, false);
+}
+
+function triangle(op: string, x: ArrayLike, k: number, lower: boolean): Tensor {
+  const a = asTensor(x, op);
+  if (a.ndim < 2) throw new DriftError(op, `x must have at least 2 axes; got shape ${fmtShape(a.shape)}`);
+  if (!Number.isInteger(k)) throw new DriftError(op, `k must be an integer; got ${k}`);
+  const [n, m] = a.shape.slice(-2) as [number, number];
+  // column − row ≤ k keeps the lower triangle; the upper keeps column − row ≥ k.
+  const offset = sub(reshape(arangeInt(m), [1, m]), reshape(arangeInt(n), [n, 1]));
+  const keep = lower ? lessEqual(offset, k) : lessEqual(k, offset);
+  return where(keep, a, 0);
 }

@@ -474,3 +474,52 @@ export function pad(x: ArrayLike, padWidth: number | readonly [number, number] |
   return bind1(padPrim, [a], { lo: pairs.map((p) => p[0]), hi: pairs.map((p) => p[1]), interior: pairs.map(() => 0), value: opts.constantValues ?? 0 });
 }
 
+
+/**
+ * Rolls elements along `axis` by `shift` places (elements leaving one end come back at the other), as `jnp.roll`;
+ * with no axis the flattened array is rolled and the shape kept. `shift` and `axis` may be matching lists.
+ */
+export function roll(x: ArrayLike, shift: number | readonly number[], axis?: number | readonly number[]): Tensor {
+  const a = asTensor(x, "roll");
+  if (axis === undefined || axis === null) return reshape(roll(reshape(a, [-1]), typeof shift === "number" ? shift : sumOf("roll", shift), 0), a.shape);
+  const shifts = typeof shift === "number" ? [shift] : [...shift];
+  const axes = typeof axis === "number" ? [axis] : [...axis];
+  if (shifts.length !== axes.length && shifts.length !== 1)
+    throw new DriftError("roll", `shift has ${shifts.length} entries but axis has ${axes.length}; give one shift or one per axis`);
+  let out = a;
+  axes.forEach((ax0, i) => {
+    const s = shifts.length === 1 ? shifts[0]! : shifts[i]!;
+    if (!Number.isInteger(s)) throw new DriftError("roll", `shift must be an integer; got ${s}`);
+    const ax = normAxis("roll", ax0, a.ndim);
+    const n = out.shape[ax]!;
+    const k = n === 0 ? 0 : ((s % n) + n) % n;
+    if (k === 0) return;
+    const spec = (from: number, to: number) => [...new Array<null>(ax).fill(null), [from, to]] as (readonly number[] | null)[];
+    out = concatenate([slice(out, ...spec(n - k, n)), slice(out, ...spec(0, n - k))], ax);
+  });
+  return out;
+}
+
+function sumOf(op: string, xs: readonly number[]): number {
+  if (!xs.every(Number.isInteger)) throw new DriftError(op, `shift must be integers; got [${xs.join(",")}]`);
+  return xs.reduce((t, v) => t + v, 0);
+}
+
+/**
+ * Coordinate arrays from 1-D coordinate vectors, as `jnp.meshgrid`: with "xy" indexing (the default) the first two
+ * outputs have shape [len(y), len(x), …]; with "ij" every output has shape [len(x0), len(x1), …].
+ */
+export function meshgrid(xs: readonly ArrayLike[], opts: { indexing?: "xy" | "ij" } = {}): Tensor[] {
+  const vs = xs.map((x, i) => reshape(asTensor(x, "meshgrid", `xs[${i}]`), [-1]));
+  const indexing = opts.indexing ?? "xy";
+  if (indexing !== "xy" && indexing !== "ij") throw new DriftError("meshgrid", `indexing must be "xy" or "ij"; got ${JSON.stringify(indexing)}`);
+  const lengths = vs.map((v) => v.shape[0]!);
+  const shape = [...lengths];
+  if (indexing === "xy" && vs.length >= 2) [shape[0], shape[1]] = [shape[1]!, shape[0]!];
+  return vs.map((v, i) => {
+    // The axis of output i that runs along input i ("xy" swaps the first two).
+    const along = indexing === "xy" && vs.length >= 2 && i < 2 ? 1 - i : i;
+    const dims = shape.map((_, d) => (d === along ? lengths[i]! : 1));
+    return broadcastTo(reshape(v, dims), shape);
+  });
+}

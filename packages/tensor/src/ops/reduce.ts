@@ -236,6 +236,34 @@ export function reduceSum(x: Tensor, axes: readonly number[]): Tensor {
   return axes.length === 0 ? x : bind1(reduceSumPrim, [x], { axes: [...axes] });
 }
 
+/**
+ * Cumulative product along `axis` (of the flattened array when omitted), as `jnp.cumprod`: log2(n) rounds of
+ * y_i ← y_i · y_{i−d} for d = 1, 2, 4, … (an associative scan, as JAX's), so it is exact at zeros, differentiable and
+ * stays elementwise work under jit. `reverse` accumulates from the end.
+ */
+export function cumprod(x: ArrayLike, axis?: number, opts: { reverse?: boolean } = {}): Tensor {
+  let a = asTensor(x, "cumprod");
+  if (axis === undefined || axis === null) {
+    a = reshape(a, [-1]);
+    axis = 0;
+  }
+  const ax = normAxis("cumprod", axis, a.ndim);
+  if (opts.reverse) return flipAxis(cumprod(flipAxis(a, ax), ax), ax);
+  const n = a.shape[ax]!;
+  let y = a;
+  for (let d = 1; d < n; d *= 2) {
+    const ones = broadcastTo(scalar(1, y.dtype), y.shape.map((s, i) => (i === ax ? d : s)));
+    const earlier = slice(y, ...y.shape.map((_, i) => (i === ax ? [0, n - d] : null)));
+    y = mul(y, concatenate([ones, earlier], ax));
+  }
+  return y;
+}
+
+/** x reversed along one axis. */
+function flipAxis(x: Tensor, axis: number): Tensor {
+  return slice(x, ...x.shape.map((_, i) => (i === axis ? [null, null, -1] : null)));
+}
+
 /** Number of nonzero (true) elements over `axis` (int32), as `jnp.count_nonzero`. */
 export function countNonzero(x: ArrayLike, axis?: Axis, opts?: ReduceOptions): Tensor {
   const a = asTensor(x, "countNonzero");

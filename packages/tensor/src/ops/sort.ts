@@ -1,10 +1,14 @@
 // Stable argsort along the last axis, and sort / searchsorted-style helpers built on it.
-import { DriftError } from "../errors.ts";
+import { DriftError, fmtShape } from "../errors.ts";
 import { normAxis, sizeOf } from "../shape.ts";
 import { type Primitive, ShapedArray, type Tensor, bind1, definePrimitive } from "../core/tensor.ts";
-import { type ArrayLike, asTensor } from "./coerce.ts";
-import { moveaxis } from "./movement.ts";
-import { takeAlongAxis } from "./indexing.ts";
+import { type ArrayLike, asTensor, convert } from "./coerce.ts";
+import { expandDims, moveaxis, reshape, squeeze, stack } from "./movement.ts";
+import { take, takeAlongAxis } from "./indexing.ts";
+import { array } from "./creation.ts";
+import { add, less, lessEqual, mul, sub } from "./elementwise.ts";
+import { sum } from "./reduce.ts";
+import { isFloat } from "../dtype.ts";
 
 /** argsort along the last axis: stable, NaNs last, int32 indices. */
 export const argsortPrim: Primitive<{ descending: boolean }> = definePrimitive<{ descending: boolean }>({
@@ -49,4 +53,72 @@ export function argsort(x: ArrayLike, axis = -1, opts: { descending?: boolean } 
 export function sort(x: ArrayLike, axis = -1, opts: { descending?: boolean } = {}): Tensor {
   const a = asTensor(x, "sort");
   return takeAlongAxis(a, argsort(a, axis, opts), axis);
+}
+
+/** Options of {@link quantile}, {@link percentile} and {@link median}. */
+export interface QuantileOptions {
+  /** Keep the reduced axis as size 1. */
+  keepdims?: boolean;
+}
+
+/**
+ * The q-th quantiles (q in [0, 1]) along `axis` (of the flattened array when omitted) by linear interpolation between
+ * the sorted values, numpy's default method (`jnp.quantile`). A list of q gives a leading axis of one per q.
+ */
+export function quantile(x: ArrayLike, q: number | readonly number[], axis?: number | null, opts: QuantileOptions = {}): Tensor {
+  return quantileOf("quantile", x, q, axis, opts);
+}
+
+/** The p-th percentiles (p in [0, 100]) along `axis`, as {@link quantile} of p / 100 (`jnp.percentile`). */
+export function percentile(x: ArrayLike, p: number | readonly number[], axis?: number | null, opts: QuantileOptions = {}): Tensor {
+  const ps = typeof p === "number" ? p / 100 : p.map((v) => v / 100);
+  return quantileOf("percentile", x, ps, axis, opts);
+}
+
+/** The median along `axis` (of all elements when omitted), as `jnp.median`. */
+export function median(x: ArrayLike, axis?: number | null, opts: QuantileOptions = {}): Tensor {
+  return quantileOf("median", x, 0.5, axis, opts);
+}
+
+function quantileOf(op: string, x: ArrayLike, q: number | readonly number[], axis: number | null | undefined, opts: QuantileOptions): Tensor {
+  let a = asTensor(x, op);
+  if (!isFloat(a.dtype)) a = convert(a, "float32");
+  const shape = a.shape;
+  const all = axis === undefined || axis === null;
+  if (all) a = reshape(a, [-1]);
+  const ax = all ? 0 : normAxis(op, axis, a.ndim);
+  const n = a.shape[ax]!;
+  if (n === 0) throw new DriftError(op, `needs at least one element along the axis; got shape ${fmtShape(shape)}`);
+  const qs = typeof q === "number" ? [q] : [...q];
+  for (const v of qs) if (!(v >= 0 && v <= 1)) throw new DriftError(op, `quantiles must lie in [0, 1] (percentiles in [0, 100]); got ${v}`);
+  const sorted = sort(a, ax);
+  const results = qs.map((v) => {
+    // numpy's linear method: position v·(n − 1) between the sorted neighbours, lerped from the nearer end.
+    const pos = v * (n - 1);
+    const lo = Math.floor(pos);
+    const hi = Math.min(lo + 1, n - 1);
+    const t = pos - lo;
+    const below = take(sorted, array(Int32Array.of(lo)), ax);
+    const above = take(sorted, array(Int32Array.of(hi)), ax);
+    const diff = sub(above, below);
+    const value = t < 0.5 ? add(below, mul(diff, t)) : sub(above, mul(diff, 1 - t));
+    if (!opts.keepdims) return squeeze(value, ax);
+    return all ? reshape(value, shape.map(() => 1)) : value;
+  });
+  return typeof q === "number" ? results[0]! : stack(results, 0);
+}
+
+/**
+ * Indices where `values` would be inserted into the sorted 1-D array `sorted` to keep it sorted, as `jnp.searchsorted`:
+ * the count of elements below each value ("left", the default) or at or below it ("right"); int32, shaped as `values`.
+ * Every value is compared with every element (JAX's "compare_all").
+ */
+export function searchsorted(sorted: ArrayLike, values: ArrayLike, opts: { side?: "left" | "right" } = {}): Tensor {
+  const a = asTensor(sorted, "searchsorted", "sorted");
+  const v = asTensor(values, "searchsorted", "values");
+  if (a.ndim !== 1) throw new DriftError("searchsorted", `sorted must be 1-D; got shape ${fmtShape(a.shape)}`);
+  const side = opts.side ?? "left";
+  if (side !== "left" && side !== "right") throw new DriftError("searchsorted", `side must be "left" or "right"; got ${JSON.stringify(side)}`);
+  const before = side === "left" ? less(a, expandDims(v, -1)) : lessEqual(a, expandDims(v, -1));
+  return sum(convert(before, "int32"), -1);
 }
