@@ -11,7 +11,7 @@ export {
   greater, greaterEqual, less, lessEqual, equal, notEqual,
   logicalAnd, logicalOr, logicalXor, logicalNot, bitwiseAnd, bitwiseOr, bitwiseXor, bitwiseNot, shiftLeft, shiftRightLogical,
   arcsin, arccos, arctan, arctan2, tan, sinh, cosh, arcsinh, arccosh, arctanh, log2, log10, exp2, hypot,
-  mod, mod as remainder, fmod, isnan, isinf, nanToNum, isclose,
+  mod, mod as remainder, fmod, isnan, isinf, nanToNum, isclose, logaddexp, deg2rad, deg2rad as radians, rad2deg, rad2deg as degrees,
 } from "./ops/elementwise.ts";
 export type { NanToNumOptions } from "./ops/elementwise.ts";
 export {
@@ -20,8 +20,9 @@ export {
 export type { ReduceOptions, VarOptions } from "./ops/reduce.ts";
 export {
   reshape, transpose, moveaxis, swapaxes, expandDims, squeeze, broadcastTo, concatenate, stack, split, slice, tile, flip, pad, roll, meshgrid,
+  ravel, vstack, hstack,
 } from "./ops/movement.ts";
-export { take, takeAlongAxis, diagonal, trace, repeat, oneHot } from "./ops/indexing.ts";
+export { take, takeAlongAxis, diagonal, diag, trace, repeat, diff, oneHot } from "./ops/indexing.ts";
 export { matmul, dot, tensordot, einsum, outer, tril, triu } from "./ops/linalg.ts";
 export type { NormOrder } from "./ops/linalg.ts";
 /** `np.linalg`: vector and matrix norms ({@link norm}), as `jnp.linalg`. */
@@ -30,5 +31,5 @@ export { convert as astype } from "./ops/coerce.ts";
 export type { ArrayLike } from "./ops/coerce.ts";
 export { Tensor as Array } from "./core/tensor.ts";
 export type { DType } from "./dtype.ts";
-export { argsort, sort, quantile, percentile, median, searchsorted } from "./ops/sort.ts";
+export { argsort, sort, quantile, percentile, median, searchsorted, interp } from "./ops/sort.ts";
 export type { QuantileOptions } from "./ops/sort.ts";

@@ -1,6 +1,6 @@
 // Bad input raises DriftError naming the op, the argument, what was received and what was expected.
 import { describe, expect, it } from "vitest";
-import { DriftError, grad, jit, np, tree, vjp, vmap } from "../src/index.ts";
+import { DriftError, grad, jit, lax, np, tree, vjp, vmap } from "../src/index.ts";
 
 const f32 = (shape: number[]) => np.zeros(shape);
 
@@ -62,6 +62,9 @@ const CASES: [string, () => unknown, RegExp][] = [
   ["quantile out of range", () => np.quantile(f32([4]), 1.5), /quantile: quantiles must lie in \[0, 1\] \(percentiles in \[0, 100\]\); got 1.5/],
   ["searchsorted 2-D", () => np.searchsorted(f32([2, 2]), f32([3])), /searchsorted: sorted must be 1-D; got shape \[2,2\]/],
   ["tril of a vector", () => np.tril(f32([3])), /tril: x must have at least 2 axes; got shape \[3\]/],
+  ["topK k too large", () => lax.topK(f32([2, 3]), 4), /topK: k must be an integer in \[0, 3\] \(the last axis of shape \[2,3\]\); got 4/],
+  ["interp shapes", () => np.interp(f32([2]), f32([3]), f32([4])), /interp: xp and fp must be 1-D of one nonzero length; got shapes \[3\] and \[4\]/],
+  ["diag of 3-D", () => np.diag(f32([2, 2, 2])), /diag: x must be 1-D \(to build a matrix\) or 2-D \(to read a diagonal\); got shape \[2,2,2\]/],
   ["diagonal of a vector", () => np.diagonal(f32([3])), /diagonal: x must have at least 2 axes; got shape \[3\]/],
 ];
 

@@ -1,6 +1,6 @@
 // Op values against hand-computed numpy results, dtype rules, and the Array API.
 import { describe, expect, it } from "vitest";
-import { jit, np } from "../src/index.ts";
+import { jit, lax, np } from "../src/index.ts";
 import { expectClose } from "./helpers.ts";
 
 describe("arrays", () => {
@@ -252,6 +252,31 @@ describe("linear algebra", () => {
     const values = np.array([0, 2, 2.5, 5, 6], { dtype: "float64" });
     expect(np.searchsorted(sorted, values).toArray()).toEqual([0, 1, 3, 4, 5]);
     expect(np.searchsorted(sorted, values, { side: "right" }).toArray()).toEqual([0, 3, 3, 5, 5]);
+  });
+
+  it("ravel, vstack, hstack, diag, diff, logaddexp, deg2rad, lax.topK and interp give numpy's (and JAX's) values", () => {
+    const x = np.reshape(np.arange(6), [2, 3]);
+    const f64 = (v: number[]) => np.array(v, { dtype: "float64" });
+    expect(np.ravel(x).toArray()).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(np.vstack([x, np.array([7, 8, 9])]).toArray()).toEqual([[0, 1, 2], [3, 4, 5], [7, 8, 9]]);
+    expect(np.hstack([np.array([1, 2]), np.array([3])]).toArray()).toEqual([1, 2, 3]);
+    expect(np.hstack([x, x]).shape).toEqual([2, 6]);
+    expect(np.diag(f64([1, 2]), 1).toArray()).toEqual([[0, 1, 0], [0, 0, 2], [0, 0, 0]]);
+    expect(np.diag(f64([1, 2]), -2).toArray()).toEqual([[0, 0, 0, 0], [0, 0, 0, 0], [1, 0, 0, 0], [0, 2, 0, 0]]);
+    expect(np.diag(x, 1).toArray()).toEqual([1, 5]);
+    expect(np.diag(np.zeros([0]), 1).toArray()).toEqual([[0]]);
+    expect(np.diff(f64([1, 4, 9, 16, 25]), 2).toArray()).toEqual([2, 2, 2]);
+    expect(np.diff(x, 1, 0).toArray()).toEqual([[3, 3, 3]]);
+    expect(np.logaddexp(f64([0, 1000, -Infinity, Infinity, -1e30]), f64([0, 999, -Infinity, Infinity, 5])).toArray()).toEqual([
+      Math.LN2, 1000.3132616875182, -Infinity, Infinity, 5,
+    ]);
+    expect(np.deg2rad(f64([180])).toArray()).toEqual([Math.PI]);
+    // Largest first; equal values keep their order (the lower index first), as lax.top_k.
+    const [values, indices] = lax.topK(np.array([[1, 3, 3, 2], [0, 0, 0, 0]]), 2);
+    expect([values.toArray(), indices.toArray()]).toEqual([[[3, 3], [0, 0]], [[1, 2], [0, 1]]]);
+    expect(np.interp(f64([-1, 0, 0.5, 1, 2.5, 3, 4]), f64([0, 1, 3]), f64([10, 20, 0])).toArray()).toEqual([10, 10, 15, 20, 5, 0, 0]);
+    expect(np.interp(f64([-1, 4]), f64([0, 1, 3]), f64([10, 20, 0]), { left: -5, right: 99 }).toArray()).toEqual([-5, 99]);
+    expect(np.interp(f64([-1, 2, 3]), f64([2]), f64([7])).toArray()).toEqual([7, 7, 7]);
   });
 
   it("linalg.norm gives numpy's vector and matrix norms", () => {

@@ -188,3 +188,4 @@ export function foriLoop<C>(lower: number | Tensor, upper: number | Tensor, body
 
 export { switchCase as switch };
 export { dynamicSlice, dynamicUpdateSlice } from "../ops/dynamic-slice.ts";
+export { topK } from "../ops/sort.ts";

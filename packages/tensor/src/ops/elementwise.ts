@@ -454,6 +454,18 @@ export const isclose = (x: ArrayLike, y: ArrayLike, opts: { rtol?: number; atol?
   return opts.equalNan ? logicalOr(finiteClose, logicalAnd(isnan(a), isnan(b))) : finiteClose;
 };
 
+/** log(eˣ + eʸ) without overflow: max(x, y) + log1p(e^−|x − y|); x + y where x − y is NaN (both ±∞ alike, or a NaN). */
+export const logaddexp = (x: ArrayLike, y: ArrayLike): Tensor => {
+  const a = convertFloat(x, "logaddexp");
+  const b = convertFloat(y, "logaddexp");
+  const delta = sub(a, b);
+  return where(isnan(delta), add(a, b), add(maximum(a, b), log1p(exp(neg(abs(delta))))));
+};
+/** Degrees to radians, x · π/180. */
+export const deg2rad = (x: ArrayLike): Tensor => mul(convertFloat(x, "deg2rad"), Math.PI / 180);
+/** Radians to degrees, x · 180/π. */
+export const rad2deg = (x: ArrayLike): Tensor => mul(convertFloat(x, "rad2deg"), 180 / Math.PI);
+
 /** Converts integer and bool input to float32 (floats are kept), for composite float ops. */
 function convertFloat(x: ArrayLike, op: string): Tensor {
   const a = asTensor(x, op);

@@ -4,7 +4,7 @@ import { allocate, isInteger } from "../dtype.ts";
 import { normAxis, sizeOf } from "../shape.ts";
 import { type Primitive, ShapedArray, type Tensor, UndefPrimal, bind1, definePrimitive } from "../core/tensor.ts";
 import { type ArrayLike, asTensor, convert } from "./coerce.ts";
-import { add, equal, less, mul, where } from "./elementwise.ts";
+import { add, equal, less, mul, sub, where } from "./elementwise.ts";
 import { broadcastTo, expandDims, moveaxis, reshape, transpose } from "./movement.ts";
 import { arangeInt, array } from "./creation.ts";
 import { sum } from "./reduce.ts";
@@ -211,6 +211,46 @@ export function repeat(x: ArrayLike, repeats: number | readonly number[], axis?:
   if (!counts.every((c) => Number.isInteger(c) && c >= 0)) throw new DriftError("repeat", `repeats must be non-negative integers; got ${JSON.stringify(repeats)}`);
   const picks = Int32Array.from(counts.flatMap((c, i) => new Array<number>(c).fill(i)));
   return bind1(gatherPrim, [a, array(picks)], { axis: ax });
+}
+
+/**
+ * `jnp.diag`: for a 1-D v, the square matrix with v on diagonal `k` (zeros elsewhere); for a 2-D x, its diagonal `k`.
+ */
+export function diag(x: ArrayLike, k = 0): Tensor {
+  const a = asTensor(x, "diag");
+  if (a.ndim === 2) return diagonal(a, k);
+  if (a.ndim !== 1) throw new DriftError("diag", `x must be 1-D (to build a matrix) or 2-D (to read a diagonal); got shape ${fmtShape(a.shape)}`);
+  if (!Number.isInteger(k)) throw new DriftError("diag", `k must be an integer; got ${k}`);
+  const len = a.shape[0]!;
+  const n = len + Math.abs(k);
+  const first = Math.max(-k, 0);
+  if (len === 0) return broadcastTo(convert(array(0), a.dtype), [n, n]);
+  // Cell (row, col) is on the diagonal when col − row = k; it then holds v[row − first]. Other cells read any v and
+  // are masked to zero.
+  const picks = Int32Array.from({ length: n * n }, (_, c) => Math.min(Math.max(Math.floor(c / n) - first, 0), len - 1));
+  const onDiagonal = Uint8Array.from({ length: n * n }, (_, c) => (c % n) - Math.floor(c / n) === k ? 1 : 0);
+  const spread = reshape(bind1(gatherPrim, [a, array(picks)], { axis: 0 }), [n, n]);
+  return where(reshape(array(onDiagonal, { dtype: "bool" }), [n, n]), spread, 0);
+}
+
+/** n-th discrete difference along `axis` (default the last), as `jnp.diff`: out[i] = x[i + 1] − x[i], n times. */
+export function diff(x: ArrayLike, n = 1, axis = -1): Tensor {
+  let a = asTensor(x, "diff");
+  if (!Number.isInteger(n) || n < 0) throw new DriftError("diff", `n must be a non-negative integer; got ${n}`);
+  const ax = normAxis("diff", axis, a.ndim);
+  for (let i = 0; i < n; i++) {
+    const len = a.shape[ax]!;
+    if (len === 0) break;
+    const later = take(a, arangeFrom(1, len), ax);
+    const earlier = take(a, arangeFrom(0, len - 1), ax);
+    a = sub(later, earlier);
+  }
+  return a;
+}
+
+/** int32 [from, to). */
+function arangeFrom(from: number, to: number): Tensor {
+  return array(Int32Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i));
 }
 
 /** One-hot encoding: a new last axis of `numClasses` with 1 at each index (float32 by default). */

@@ -523,3 +523,25 @@ export function meshgrid(xs: readonly ArrayLike[], opts: { indexing?: "xy" | "ij
     return broadcastTo(reshape(v, dims), shape);
   });
 }
+
+/** The array flattened to 1-D (row-major), as `jnp.ravel`. */
+export function ravel(x: ArrayLike): Tensor {
+  return reshape(asTensor(x, "ravel"), [-1]);
+}
+
+/** Stacks arrays vertically: 1-D arrays become rows, then they are joined on axis 0 (`jnp.vstack`). */
+export function vstack(arrays: readonly ArrayLike[]): Tensor {
+  return concatenate(arrays.map((x, i) => {
+    const a = asTensor(x, "vstack", `arrays[${i}]`);
+    return a.ndim < 2 ? reshape(a, [1, -1]) : a;
+  }), 0);
+}
+
+/** Stacks arrays horizontally: joined on axis 1, or on axis 0 when they are 1-D (`jnp.hstack`). */
+export function hstack(arrays: readonly ArrayLike[]): Tensor {
+  const as = arrays.map((x, i) => {
+    const a = asTensor(x, "hstack", `arrays[${i}]`);
+    return a.ndim === 0 ? reshape(a, [1]) : a;
+  });
+  return concatenate(as, as.length > 0 && as[0]!.ndim === 1 ? 0 : 1);
+}

@@ -3,10 +3,10 @@ import { DriftError, fmtShape } from "../errors.ts";
 import { normAxis, sizeOf } from "../shape.ts";
 import { type Primitive, ShapedArray, type Tensor, bind1, definePrimitive } from "../core/tensor.ts";
 import { type ArrayLike, asTensor, convert } from "./coerce.ts";
-import { expandDims, moveaxis, reshape, squeeze, stack } from "./movement.ts";
+import { expandDims, moveaxis, reshape, slice, squeeze, stack } from "./movement.ts";
 import { take, takeAlongAxis } from "./indexing.ts";
 import { array } from "./creation.ts";
-import { add, less, lessEqual, mul, sub } from "./elementwise.ts";
+import { add, clip, div, greater, less, lessEqual, mul, sub, where } from "./elementwise.ts";
 import { sum } from "./reduce.ts";
 import { isFloat } from "../dtype.ts";
 
@@ -121,4 +121,46 @@ export function searchsorted(sorted: ArrayLike, values: ArrayLike, opts: { side?
   if (side !== "left" && side !== "right") throw new DriftError("searchsorted", `side must be "left" or "right"; got ${JSON.stringify(side)}`);
   const before = side === "left" ? less(a, expandDims(v, -1)) : lessEqual(a, expandDims(v, -1));
   return sum(convert(before, "int32"), -1);
+}
+
+/**
+ * The `k` largest entries along the last axis, largest first, and their indices (int32), as `lax.top_k`; equal values
+ * keep their order (the lower index first).
+ */
+export function topK(x: ArrayLike, k: number): [Tensor, Tensor] {
+  const a = asTensor(x, "topK");
+  if (a.ndim === 0) throw new DriftError("topK", "x must have at least one axis");
+  const n = a.shape[a.ndim - 1]!;
+  if (!Number.isInteger(k) || k < 0 || k > n) throw new DriftError("topK", `k must be an integer in [0, ${n}] (the last axis of shape ${fmtShape(a.shape)}); got ${k}`);
+  const order = argsort(a, -1, { descending: true });
+  const indices = slice(order, ...a.shape.map((_, i) => (i === a.ndim - 1 ? [0, k] : null)));
+  return [takeAlongAxis(a, indices, -1), indices];
+}
+
+/**
+ * Piecewise-linear interpolation of the points (xp, fp) at x, as `jnp.interp`: xp increasing; below xp[0] gives
+ * `left` (default fp[0]), above xp[−1] `right` (default fp[−1]).
+ */
+export function interp(x: ArrayLike, xp: ArrayLike, fp: ArrayLike, opts: { left?: number; right?: number } = {}): Tensor {
+  let at = asTensor(x, "interp", "x");
+  let xs = asTensor(xp, "interp", "xp");
+  let fs = asTensor(fp, "interp", "fp");
+  if (xs.ndim !== 1 || fs.ndim !== 1 || xs.shape[0] !== fs.shape[0] || xs.shape[0] === 0)
+    throw new DriftError("interp", `xp and fp must be 1-D of one nonzero length; got shapes ${fmtShape(xs.shape)} and ${fmtShape(fs.shape)}`);
+  if (!isFloat(at.dtype)) at = convert(at, "float32");
+  if (!isFloat(xs.dtype)) xs = convert(xs, at.dtype);
+  if (!isFloat(fs.dtype)) fs = convert(fs, at.dtype);
+  const n = xs.shape[0]!;
+  const at0 = (v: Tensor, k: number): Tensor => reshape(take(v, array(Int32Array.of(k))), []);
+  const [xFirst, xLast, fFirst, fLast] = [at0(xs, 0), at0(xs, n - 1), at0(fs, 0), at0(fs, n - 1)];
+  let inside = fFirst;
+  if (n > 1) {
+    // Segment i covers [xp[i], xp[i + 1]]; x = xp[−1] falls in the last segment at t = 1.
+    const i = clip(sub(searchsorted(xs, at, { side: "right" }), 1), 0, n - 2);
+    const x0 = take(xs, i);
+    const y0 = take(fs, i);
+    const next = add(i, 1);
+    inside = add(y0, mul(div(sub(at, x0), sub(take(xs, next), x0)), sub(take(fs, next), y0)));
+  }
+  return where(less(at, xFirst), opts.left ?? fFirst, where(greater(at, xLast), opts.right ?? fLast, inside));
 }
