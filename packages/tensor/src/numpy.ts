@@ -11,7 +11,7 @@ export {
   greater, greaterEqual, less, lessEqual, equal, notEqual,
   logicalAnd, logicalOr, logicalXor, logicalNot, bitwiseAnd, bitwiseOr, bitwiseXor, bitwiseNot, shiftLeft, shiftRightLogical,
   arcsin, arccos, arctan, arctan2, tan, sinh, cosh, arcsinh, arccosh, arctanh, log2, log10, exp2, hypot,
-  mod, mod as remainder, fmod, isnan, isinf, nanToNum, isclose, logaddexp, deg2rad, deg2rad as radians, rad2deg, rad2deg as degrees,
+  mod, mod as remainder, fmod, floorDivide, divmod, isnan, isinf, nanToNum, isclose, logaddexp, deg2rad, deg2rad as radians, rad2deg, rad2deg as degrees,
 } from "./ops/elementwise.ts";
 export type { NanToNumOptions } from "./ops/elementwise.ts";
 export {

@@ -122,6 +122,7 @@ export const OP_CASES: OpCase[] = [
   { name: "arctanh", fn: np.arctanh, args: () => [randu([5], -0.9, 0.9)] },
   { name: "log2 log10 exp2", fn: (x) => np.add(np.add(np.log2(x), np.log10(x)), np.exp2(x)), args: () => [randu([5], 0.5, 3)] },
   { name: "hypot", fn: np.hypot, args: () => [randu([2, 3], 0.5, 2), randu([3], -2, -0.5)] },
+  { name: "floorDivide", fn: np.floorDivide, args: () => [np.array([5.3, -5.3, 5.3, -5.3, 2.2], { dtype: "float64" }), np.array([3, 3, -3, -3, 0.7], { dtype: "float64" })], differentiable: false },
   { name: "mod", fn: np.mod, args: () => [np.array([5.3, -5.3, 5.3, -5.3, 2.2], { dtype: "float64" }), np.array([3, 3, -3, -3, 0.7], { dtype: "float64" })] },
   {
     name: "isnan isinf nanToNum",

@@ -215,6 +215,11 @@ describe("linear algebra", () => {
     expect(np.mod(f64([5, -5, 5, -5, 5.5, -0.5]), f64([3, 3, -3, -3, 2, 2])).toArray()).toEqual([2, 1, -1, -2, 1.5, 1.5]);
     expect(np.mod(np.array([5, -5, 5, -5], { dtype: "int32" }), np.array([3, 3, -3, -3], { dtype: "int32" })).toArray()).toEqual([2, 1, -1, -2]);
     expect(np.fmod(f64([5, -5]), f64([-3, 3])).toArray()).toEqual([2, -2]);
+    // numpy's //: 1 // 0.1 is 9 (0.1 is a little above a tenth), exact for int32 extremes, 0 for an integer / 0.
+    expect(np.floorDivide(f64([1, -7, 7, 5.5, -0.5, 3e9]), f64([0.1, 2, -2, 2, 2, 7])).toArray()).toEqual([9, -4, -4, 2, -1, 428571428]);
+    const i32 = (v: number[]) => np.array(v, { dtype: "int32" });
+    expect(np.floorDivide(i32([-7, 7, 7, 2147483647, -2147483647]), i32([2, -2, 0, 3, 2])).toArray()).toEqual([-4, -4, 0, 715827882, -1073741824]);
+    expect(np.divmod(f64([-7.5]), f64([2])).map((t) => t.toArray())).toEqual([[-4], [0.5]]);
     expect(np.isnan(np.array([1, NaN, Infinity])).toArray()).toEqual([false, true, false]);
     expect(np.isinf(np.array([1, NaN, -Infinity])).toArray()).toEqual([false, false, true]);
     expect(np.isinf(np.array([1, 2], { dtype: "int32" })).toArray()).toEqual([false, false]);

@@ -409,12 +409,33 @@ export const hypot = (x: ArrayLike, y: ArrayLike): Tensor => {
 };
 /** Remainder with the sign of the divisor, x − floor(x / y)·y (Python's %, `jnp.remainder`); `rem` keeps x's sign. */
 export const mod = (x: ArrayLike, y: ArrayLike): Tensor => {
-  const r = rem(x, y);
-  const d = convert(asTensor(y, "mod", "y"), r.dtype, r.weakType);
-  const zero = scalar(0, r.dtype);
-  // Where the C remainder is nonzero and its sign differs from the divisor's, shift it by one divisor.
-  const shift = logicalAnd(notEqual(r, zero), notEqual(less(r, zero), less(d, zero)));
+  const { r, d, shift } = remainderParts(x, y, "mod");
   return where(shift, add(r, d), r);
+};
+
+/** C's remainder r = rem(x, y), the divisor d in r's dtype, and where r must move by one divisor to take d's sign. */
+function remainderParts(x: ArrayLike, y: ArrayLike, op: string): { r: Tensor; d: Tensor; shift: Tensor } {
+  const r = rem(x, y);
+  const d = convert(asTensor(y, op, "y"), r.dtype, r.weakType);
+  const zero = scalar(0, r.dtype);
+  return { r, d, shift: logicalAnd(notEqual(r, zero), notEqual(less(r, zero), less(d, zero))) };
+}
+/**
+ * floor(x / y), as numpy's `//` (`jnp.floor_divide`). Integers stay integers and are exact (0 where y = 0). Floats take
+ * q = (x − rem(x, y)) / y, one less where rem's sign differs from y's, rounded to the nearest integer (so 1 // 0.1 is
+ * 9, as numpy, not floor(1 / 0.1) = 10).
+ */
+export const floorDivide = (x: ArrayLike, y: ArrayLike): Tensor => divmod(x, y)[0];
+/** [floorDivide(x, y), mod(x, y)], as numpy's `divmod`. */
+export const divmod = (x: ArrayLike, y: ArrayLike): [Tensor, Tensor] => {
+  const { r, d, shift } = remainderParts(x, y, "divmod");
+  const a = convert(asTensor(x, "divmod", "x"), r.dtype, r.weakType);
+  const zero = scalar(0, r.dtype);
+  // The truncated quotient of the exact multiple x − rem(x, y) (binaryPrims.div truncates integers).
+  const q = bind1(binaryPrims.div, [sub(a, r), d], null);
+  const floored = where(shift, sub(q, 1), q);
+  const quotient = isFloat(r.dtype) ? round(floored) : where(equal(d, zero), zero, floored);
+  return [quotient, where(shift, add(r, d), r)];
 };
 /** C's fmod: the remainder with the sign of x (the same as `rem`). */
 export const fmod = (x: ArrayLike, y: ArrayLike): Tensor => rem(x, y);
