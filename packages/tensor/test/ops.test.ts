@@ -20,6 +20,12 @@ describe("arrays", () => {
     expect(np.array([1, 2, 3]).add(1).mul(2).sum().item()).toBe(18);
     expect(np.arange(6).reshape([2, 3]).T.shape).toEqual([3, 2]);
     expect(np.array([1.7, -1.7]).astype("int32").toArray()).toEqual([1, -1]);
+    const m = np.reshape(np.arange(6), [2, 3]);
+    expect([m.any(1).toArray(), m.all(1).toArray(), m.cumsum(1).toArray(), m.cumprod(0).toArray()]).toEqual([
+      [true, true], [false, true], [[0, 1, 3], [3, 7, 12]], [[0, 1, 2], [0, 4, 10]],
+    ]);
+    expect([m.ravel().shape, m.diagonal().toArray(), m.trace(1).item(), m.repeat(2, 0).shape]).toEqual([[6], [0, 4], 6, [4, 3]]);
+    expect(np.array([0.5, 1.5, -2.5]).round().toArray()).toEqual([0, 2, -2]);
   });
 
   it("float → int casts truncate and saturate at the integer range with NaN → 0 (XLA's rule); int → int wraps", () => {

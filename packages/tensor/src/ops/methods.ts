@@ -56,6 +56,15 @@ declare module "../core/tensor.ts" {
     /** numpy dot */ dot(y: ArrayLike): Tensor;
     /** gather along axis */ take(indices: ArrayLike, axis?: number): Tensor;
     /** numpy-style slicing per axis */ slice(...specs: (readonly (number | null | undefined)[] | null | undefined)[]): Tensor;
+    /** true where any element over axis is nonzero */ any(axis?: Axis, opts?: rd.ReduceOptions): Tensor;
+    /** true where every element over axis is nonzero */ all(axis?: Axis, opts?: rd.ReduceOptions): Tensor;
+    /** cumulative sum along axis */ cumsum(axis?: number, opts?: { reverse?: boolean }): Tensor;
+    /** cumulative product along axis */ cumprod(axis?: number, opts?: { reverse?: boolean }): Tensor;
+    /** flattened to 1-D */ ravel(): Tensor;
+    /** diagonal of the matrices on two axes */ diagonal(offset?: number, axis1?: number, axis2?: number): Tensor;
+    /** sum of a diagonal */ trace(offset?: number, axis1?: number, axis2?: number): Tensor;
+    /** rounded half to even */ round(): Tensor;
+    /** elements repeated along axis */ repeat(repeats: number | readonly number[], axis?: number): Tensor;
   }
 }
 
@@ -102,6 +111,15 @@ const methods: Record<string, (this: Tensor, ...a: any[]) => Tensor> = {
   dot(y) { return la.dot(this, y); },
   take(indices, axis) { return ix.take(this, indices, axis); },
   slice(...specs) { return mv.slice(this, ...specs); },
+  any(axis, opts) { return rd.any(this, axis, opts); },
+  all(axis, opts) { return rd.all(this, axis, opts); },
+  cumsum(axis, opts) { return rd.cumsum(this, axis, opts); },
+  cumprod(axis, opts) { return rd.cumprod(this, axis, opts); },
+  ravel() { return mv.ravel(this); },
+  diagonal(offset, axis1, axis2) { return ix.diagonal(this, offset, axis1, axis2); },
+  trace(offset, axis1, axis2) { return ix.trace(this, offset, axis1, axis2); },
+  round() { return ew.round(this); },
+  repeat(repeats, axis) { return ix.repeat(this, repeats, axis); },
 };
 for (const [name, fn] of Object.entries(methods)) Object.defineProperty(P, name, { value: fn, writable: true, configurable: true });
 Object.defineProperty(P, "T", {
