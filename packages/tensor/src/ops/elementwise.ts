@@ -420,6 +420,7 @@ function remainderParts(x: ArrayLike, y: ArrayLike, op: string): { r: Tensor; d:
   const zero = scalar(0, r.dtype);
   return { r, d, shift: logicalAnd(notEqual(r, zero), notEqual(less(r, zero), less(d, zero))) };
 }
+
 /**
  * floor(x / y), as numpy's `//` (`jnp.floor_divide`). Integers stay integers and are exact (0 where y = 0). Floats take
  * q = (x − rem(x, y)) / y, one less where rem's sign differs from y's, rounded to the nearest integer (so 1 // 0.1 is

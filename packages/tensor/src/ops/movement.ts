@@ -474,7 +474,6 @@ export function pad(x: ArrayLike, padWidth: number | readonly [number, number] |
   return bind1(padPrim, [a], { lo: pairs.map((p) => p[0]), hi: pairs.map((p) => p[1]), interior: pairs.map(() => 0), value: opts.constantValues ?? 0 });
 }
 
-
 /**
  * Rolls elements along `axis` by `shift` places (elements leaving one end come back at the other), as `jnp.roll`;
  * with no axis the flattened array is rolled and the shape kept. `shift` and `axis` may be matching lists.

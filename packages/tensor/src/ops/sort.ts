@@ -1,4 +1,4 @@
-// Stable argsort along the last axis, and sort / searchsorted-style helpers built on it.
+// Stable argsort along the last axis, and what is built on it: sort, quantiles, topK, searchsorted and interp.
 import { DriftError, fmtShape } from "../errors.ts";
 import { normAxis, sizeOf } from "../shape.ts";
 import { type Primitive, ShapedArray, type Tensor, bind1, definePrimitive } from "../core/tensor.ts";
