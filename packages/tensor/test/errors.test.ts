@@ -65,6 +65,10 @@ const CASES: [string, () => unknown, RegExp][] = [
   ["topK k too large", () => lax.topK(f32([2, 3]), 4), /topK: k must be an integer in \[0, 3\] \(the last axis of shape \[2,3\]\); got 4/],
   ["interp shapes", () => np.interp(f32([2]), f32([3]), f32([4])), /interp: xp and fp must be 1-D of one nonzero length; got shapes \[3\] and \[4\]/],
   ["diag of 3-D", () => np.diag(f32([2, 2, 2])), /diag: x must be 1-D \(to build a matrix\) or 2-D \(to read a diagonal\); got shape \[2,2,2\]/],
+  ["solve singular", () => np.linalg.solve(np.array([[1, 2], [2, 4]]), f32([2])), /solve: matrix 0 of the stack is singular \(no nonzero pivot in column 1\)/],
+  ["cholesky not positive definite", () => np.linalg.cholesky(np.array([[1, 2], [2, 1]])), /cholesky: matrix 0 of the stack is not positive definite \(pivot 1 is -3\)/],
+  ["solve shapes", () => np.linalg.solve(f32([2, 3]), f32([2])), /solve: a must be a stack of square matrices \[\.\.\., n, n\]; got shape \[2,3\]/],
+  ["solve rhs shape", () => np.linalg.solve(f32([3, 3]), f32([2, 1])), /solve: b must be \[\.\.\., 3, k\] with a's batch dimensions/],
   ["diagonal of a vector", () => np.diagonal(f32([3])), /diagonal: x must have at least 2 axes; got shape \[3\]/],
 ];
 

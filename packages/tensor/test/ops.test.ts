@@ -290,6 +290,27 @@ describe("linear algebra", () => {
     expect(np.interp(f64([-1, 2, 3]), f64([2]), f64([7])).toArray()).toEqual([7, 7, 7]);
   });
 
+  it("linalg.solve, solveTriangular, inv, cholesky, det and slogdet give numpy's values", () => {
+    const f64 = (v: number[][]) => np.array(v, { dtype: "float64" });
+    const spd = f64([[4, 1, 2], [1, 3, 0.5], [2, 0.5, 5]]);
+    const g = f64([[0, 2, 1], [1, 1, 3], [4, -1, 2]]);
+    const b = f64([[1, 2], [3, 4], [5, 6]]);
+    // Column 0 of g is zero on the diagonal: the solve must pivot.
+    expectClose(np.linalg.solve(g, b), f64([[1, 1.3333333333333335], [0.2, 0.6666666666666667], [0.6, 0.6666666666666666]]), 1e-14, 1e-14);
+    expectClose(np.matmul(g, np.linalg.inv(g)), np.eye(3, undefined, { dtype: "float64" }), 1e-14, 1e-14);
+    expectClose(np.linalg.cholesky(spd), f64([[2, 0, 0], [0.5, 1.6583123951777, 0], [1, 0, 2]]), 1e-13, 1e-13);
+    expect(np.linalg.det(g).item()).toBeCloseTo(14.999999999999993, 12);
+    expect(np.linalg.slogdet(g).map((t) => t.item())).toEqual([1, expect.closeTo(2.7080502011022096, 13)]);
+    expect(np.linalg.slogdet(f64([[1, 2], [2, 4]])).map((t) => t.item())).toEqual([0, -Infinity]);
+    // Only the named triangle is read; trans solves with its transpose; a 1-D b is a vector.
+    const lower = np.linalg.solveTriangular(spd, np.array([2, 3, 4], { dtype: "float64" }), { lower: true });
+    expectClose(np.matmul(np.tril(spd), lower), np.array([2, 3, 4], { dtype: "float64" }), 1e-14, 1e-14);
+    const upperT = np.linalg.solveTriangular(spd, b, { trans: true });
+    expectClose(np.matmul(np.triu(spd).T, upperT), b, 1e-14, 1e-14);
+    // Batches broadcast: one matrix against two right-hand sides.
+    expect(np.linalg.solve(g, np.stack([b, b])).shape).toEqual([2, 3, 2]);
+  });
+
   it("linalg.norm gives numpy's vector and matrix norms", () => {
     const x = np.array([[1, -2, 3], [-4, 5, -6]], { dtype: "float64" });
     const v = np.array([3, -4, 0], { dtype: "float64" });

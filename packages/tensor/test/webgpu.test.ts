@@ -37,6 +37,8 @@ const TOLERANCE: Record<string, [number, number]> = {
 const DEFAULT_TOLERANCE: [number, number] = [1e-5, 1e-5];
 /** Cases that build float64 arrays inside (not from their arguments): the GPU must refuse them with the float64 error. */
 const FLOAT64_INSIDE = new Set(["oneHot-dot"]);
+/** Cases whose primitives have no WGSL lowering (the dense solvers and factorizations): the GPU must refuse them clearly. */
+const CPU_ONLY = new Set(["linalg.solve", "linalg.solveTriangular", "linalg.inv det slogdet", "linalg.cholesky"]);
 
 const f32 = (xs: Array[]): Array[] => xs.map((x) => (x.dtype === "float64" ? x.astype("float32") : x));
 
@@ -54,6 +56,14 @@ describe.skipIf(!ready)("webgpu: op suite (eager, jit and gradients) equals the 
         const args = f32(c.args());
         expect(() => c.fn(...devicePut(args, "webgpu"))).toThrow(/float64 is not supported on webgpu/);
         expect(() => jit(c.fn, { backend: "webgpu" })(...args)).toThrow(/float64 is not supported on webgpu/);
+      });
+      continue;
+    }
+    if (CPU_ONLY.has(c.name)) {
+      it(`${c.name} (no WGSL lowering: refused)`, () => {
+        const args = f32(c.args());
+        expect(() => c.fn(...devicePut(args, "webgpu"))).toThrow(/has no WebGPU lowering yet/);
+        expect(() => jit(c.fn, { backend: "webgpu" })(...args)).toThrow(/has no WebGPU lowering yet/);
       });
       continue;
     }

@@ -1,0 +1,315 @@
+// Dense linear solves and factorizations (solve, triangular solve, Cholesky, slogdet) as primitives, and np.linalg on them.
+import { DriftError, fmtShape } from "../errors.ts";
+import { type TypedArray, allocate, isFloat } from "../dtype.ts";
+import { broadcastShapes, shapesEqual, sizeOf } from "../shape.ts";
+import { type Primitive, ShapedArray, type Tensor, UndefPrimal, bind, bind1, definePrimitive } from "../core/tensor.ts";
+import { type ArrayLike, asTensor, convert } from "./coerce.ts";
+import { add, exp, mul, sub, where } from "./elementwise.ts";
+import { broadcastInDimPrim, broadcastTo, expandDims, moveaxis, squeeze, swapaxes } from "./movement.ts";
+import { sum } from "./reduce.ts";
+import { diagonal } from "./indexing.ts";
+import { matmulPrim, tril, triu } from "./linalg.ts";
+import { eye } from "./creation.ts";
+
+/** The n × n matrices of a [..., n, n] stack, read into float64 rows for the factorizations. */
+function matrixAt(buf: TypedArray, t: number, n: number): Float64Array {
+  return Float64Array.from(buf.subarray(t * n * n, (t + 1) * n * n));
+}
+
+/** Shared checks of a stack of square matrices a [..., n, n] and right-hand sides b [..., n, k] with equal batch dims. */
+function checkSystem(op: string, a: ShapedArray, b: ShapedArray): void {
+  if (a.dtype !== b.dtype) throw new DriftError(op, `a and b must share a dtype; got ${a.dtype} and ${b.dtype}`);
+  if (!isFloat(a.dtype)) throw new DriftError(op, `needs float32 or float64 operands; got ${a.dtype}`);
+  const n = a.shape[a.ndim - 1];
+  if (a.ndim < 2 || a.shape[a.ndim - 2] !== n) throw new DriftError(op, `a must be a stack of square matrices [..., n, n]; got shape ${fmtShape(a.shape)}`);
+  if (b.ndim !== a.ndim || b.shape[b.ndim - 2] !== n || !shapesEqual(a.shape.slice(0, -2), b.shape.slice(0, -2)))
+    throw new DriftError(op, `b must be [..., ${n}, k] with a's batch dimensions; a is ${fmtShape(a.shape)}, b is ${fmtShape(b.shape)}`);
+}
+
+/** Moves the batch dimension of each operand to the front, broadcasting unbatched operands (batching rules). */
+function batchFront(args: readonly Tensor[], dims: readonly (number | null | undefined)[], size: number): Tensor[] {
+  return args.map((x, i) => {
+    const d = dims[i];
+    return d === null || d === undefined
+      ? bind1(broadcastInDimPrim, [x], { shape: [size, ...x.shape], dims: x.shape.map((_, j) => j + 1) })
+      : moveaxis(x, d, 0);
+  });
+}
+
+/** The transposes of the matrices of a stack. */
+const mT = (x: Tensor): Tensor => swapaxes(x, -1, -2);
+
+/** solve: X = A⁻¹B for stacks of general square A (Gaussian elimination with partial pivoting, in float64). */
+export const solvePrim: Primitive<null> = definePrimitive<null>({
+  name: "solve",
+  abstractEval([a, b]) {
+    checkSystem("solve", a!, b!);
+    return [new ShapedArray(b!.shape, b!.dtype, a!.weakType && b!.weakType)];
+  },
+  impl([a, b], _p, [o]) {
+    const n = a!.shape[a!.ndim - 1]!;
+    const k = b!.shape[b!.ndim - 1]!;
+    const out = allocate(o!.dtype, o!.size);
+    for (let t = 0; t < sizeOf(a!.shape.slice(0, -2)); t++) {
+      const m = matrixAt(a!.buf, t, n);
+      const x = Float64Array.from(b!.buf.subarray(t * n * k, (t + 1) * n * k));
+      for (let col = 0; col < n; col++) {
+        let pivot = col;
+        for (let r = col + 1; r < n; r++) if (Math.abs(m[r * n + col]!) > Math.abs(m[pivot * n + col]!)) pivot = r;
+        if (m[pivot * n + col] === 0 || Number.isNaN(m[pivot * n + col]!)) throw new DriftError("solve", `matrix ${t} of the stack is singular (no nonzero pivot in column ${col})`);
+        if (pivot !== col) {
+          for (let j = 0; j < n; j++) [m[col * n + j], m[pivot * n + j]] = [m[pivot * n + j]!, m[col * n + j]!];
+          for (let j = 0; j < k; j++) [x[col * k + j], x[pivot * k + j]] = [x[pivot * k + j]!, x[col * k + j]!];
+        }
+        for (let r = col + 1; r < n; r++) {
+          const f = m[r * n + col]! / m[col * n + col]!;
+          if (f === 0) continue;
+          for (let j = col; j < n; j++) m[r * n + j]! -= f * m[col * n + j]!;
+          for (let j = 0; j < k; j++) x[r * k + j]! -= f * x[col * k + j]!;
+        }
+      }
+      for (let r = n - 1; r >= 0; r--)
+        for (let j = 0; j < k; j++) {
+          let s = x[r * k + j]!;
+          for (let c = r + 1; c < n; c++) s -= m[r * n + c]! * x[c * k + j]!;
+          x[r * k + j] = s / m[r * n + r]!;
+        }
+      out.set(x, t * n * k);
+    }
+    return [out];
+  },
+  // d(A⁻¹B) = A⁻¹(dB − dA·X).
+  jvp([a, b], [ta, tb]) {
+    const x = bind1(solvePrim, [a!, b!], null);
+    const rhs = ta && tb ? sub(tb, bind1(matmulPrim, [ta, x], { transA: false, transB: false })) : ta ? mul(bind1(matmulPrim, [ta, x], { transA: false, transB: false }), -1) : tb;
+    return [[x], [rhs && bind1(solvePrim, [a!, rhs], null)]];
+  },
+  // Linear in B: B̄ = A⁻ᵀ X̄.
+  transpose([ct], [a, b]) {
+    if (a instanceof UndefPrimal) throw new DriftError("solve", "transpose with respect to the matrix (solve is linear only in b)");
+    return [null, ct && b instanceof UndefPrimal ? bind1(solvePrim, [mT(a as Tensor), ct], null) : null];
+  },
+  batch(args, dims, _p, size) {
+    return [[bind1(solvePrim, batchFront(args as Tensor[], dims, size), null)], [0]];
+  },
+});
+
+/** Parameters of {@link triangularSolvePrim}: A is lower (else upper) triangular; solve Aᵀ X = B when `transA`. */
+export interface TriangularSolveParams {
+  lower: boolean;
+  transA: boolean;
+}
+
+/** triangular_solve: X = op(A)⁻¹B for stacks of triangular A (only A's triangle is read), by substitution in float64. */
+export const triangularSolvePrim: Primitive<TriangularSolveParams> = definePrimitive<TriangularSolveParams>({
+  name: "triangular_solve",
+  abstractEval([a, b]) {
+    checkSystem("solveTriangular", a!, b!);
+    return [new ShapedArray(b!.shape, b!.dtype, a!.weakType && b!.weakType)];
+  },
+  impl([a, b], p, [o]) {
+    const n = a!.shape[a!.ndim - 1]!;
+    const k = b!.shape[b!.ndim - 1]!;
+    const out = allocate(o!.dtype, o!.size);
+    // op(A) is lower triangular when A is lower and not transposed, or upper and transposed: solve forwards then.
+    const forward = p.lower !== p.transA;
+    const at = (m: Float64Array, r: number, c: number): number => (p.transA ? m[c * n + r]! : m[r * n + c]!);
+    for (let t = 0; t < sizeOf(a!.shape.slice(0, -2)); t++) {
+      const m = matrixAt(a!.buf, t, n);
+      const x = Float64Array.from(b!.buf.subarray(t * n * k, (t + 1) * n * k));
+      for (let s = 0; s < n; s++) {
+        const r = forward ? s : n - 1 - s;
+        const d = at(m, r, r);
+        if (d === 0 || Number.isNaN(d)) throw new DriftError("solveTriangular", `matrix ${t} of the stack is singular (diagonal entry ${r} is ${d})`);
+        for (let j = 0; j < k; j++) {
+          let v = x[r * k + j]!;
+          if (forward) for (let c = 0; c < r; c++) v -= at(m, r, c) * x[c * k + j]!;
+          else for (let c = r + 1; c < n; c++) v -= at(m, r, c) * x[c * k + j]!;
+          x[r * k + j] = v / d;
+        }
+      }
+      out.set(x, t * n * k);
+    }
+    return [out];
+  },
+  // d(op(A)⁻¹B) = op(A)⁻¹(dB − op(dA)·X), with dA restricted to A's triangle (the only part A's values come from).
+  jvp([a, b], [ta, tb], p) {
+    const x = bind1(triangularSolvePrim, [a!, b!], p);
+    const dA = ta && (p.lower ? tril(ta) : triu(ta));
+    const dAx = dA && bind1(matmulPrim, [dA, x], { transA: p.transA, transB: false });
+    const rhs = dAx && tb ? sub(tb, dAx) : dAx ? mul(dAx, -1) : tb;
+    return [[x], [rhs && bind1(triangularSolvePrim, [a!, rhs], p)]];
+  },
+  transpose([ct], [a, b], p) {
+    if (a instanceof UndefPrimal) throw new DriftError("solveTriangular", "transpose with respect to the matrix (the solve is linear only in b)");
+    return [null, ct && b instanceof UndefPrimal ? bind1(triangularSolvePrim, [a as Tensor, ct], { lower: p.lower, transA: !p.transA }) : null];
+  },
+  batch(args, dims, p, size) {
+    return [[bind1(triangularSolvePrim, batchFront(args as Tensor[], dims, size), p)], [0]];
+  },
+});
+
+/** cholesky: the lower-triangular L with L·Lᵀ = A for stacks of symmetric positive-definite A (A's lower triangle is read). */
+export const choleskyPrim: Primitive<null> = definePrimitive<null>({
+  name: "cholesky",
+  abstractEval([a]) {
+    if (!isFloat(a!.dtype)) throw new DriftError("cholesky", `needs a float32 or float64 matrix; got ${a!.dtype}`);
+    if (a!.ndim < 2 || a!.shape[a!.ndim - 1] !== a!.shape[a!.ndim - 2])
+      throw new DriftError("cholesky", `a must be a stack of square matrices [..., n, n]; got shape ${fmtShape(a!.shape)}`);
+    return [new ShapedArray(a!.shape, a!.dtype, a!.weakType)];
+  },
+  impl([a], _p, [o]) {
+    const n = a!.shape[a!.ndim - 1]!;
+    const out = allocate(o!.dtype, o!.size);
+    for (let t = 0; t < sizeOf(a!.shape.slice(0, -2)); t++) {
+      const m = matrixAt(a!.buf, t, n);
+      const l = new Float64Array(n * n);
+      for (let j = 0; j < n; j++) {
+        let d = m[j * n + j]!;
+        for (let c = 0; c < j; c++) d -= l[j * n + c]! ** 2;
+        if (!(d > 0)) throw new DriftError("cholesky", `matrix ${t} of the stack is not positive definite (pivot ${j} is ${d})`);
+        const ljj = Math.sqrt(d);
+        l[j * n + j] = ljj;
+        for (let r = j + 1; r < n; r++) {
+          let v = m[r * n + j]!;
+          for (let c = 0; c < j; c++) v -= l[r * n + c]! * l[j * n + c]!;
+          l[r * n + j] = v / ljj;
+        }
+      }
+      out.set(l, t * n * n);
+    }
+    return [out];
+  },
+  // dL = L·Φ(L⁻¹ Ȧ L⁻ᵀ) with Ȧ symmetrised and Φ the lower triangle with its diagonal halved (Murray 2016, "Differentiation
+  // of the Cholesky decomposition").
+  jvp([a], [ta]) {
+    const l = bind1(choleskyPrim, [a!], null);
+    if (!ta) return [[l], [null]];
+    const sym = mul(add(ta, mT(ta)), 0.5);
+    const lower = { lower: true, transA: false };
+    const left = bind1(triangularSolvePrim, [l, sym], lower);
+    const inner = mT(bind1(triangularSolvePrim, [l, mT(left)], lower));
+    const phi = sub(tril(inner), mul(tril(triu(inner)), 0.5));
+    return [[l], [bind1(matmulPrim, [l, phi], { transA: false, transB: false })]];
+  },
+  batch([a], [d]) {
+    return [[bind1(choleskyPrim, [moveaxis(a!, d!, 0)], null)], [0]];
+  },
+});
+
+/** slogdet: the sign (±1, or 0 when singular) and log |det A| of stacks of square matrices, by LU with partial pivoting. */
+export const slogdetPrim: Primitive<null> = definePrimitive<null>({
+  name: "slogdet",
+  abstractEval([a]) {
+    if (!isFloat(a!.dtype)) throw new DriftError("slogdet", `needs a float32 or float64 matrix; got ${a!.dtype}`);
+    if (a!.ndim < 2 || a!.shape[a!.ndim - 1] !== a!.shape[a!.ndim - 2])
+      throw new DriftError("slogdet", `a must be a stack of square matrices [..., n, n]; got shape ${fmtShape(a!.shape)}`);
+    const batch = a!.shape.slice(0, -2);
+    return [new ShapedArray(batch, a!.dtype, a!.weakType), new ShapedArray(batch, a!.dtype, a!.weakType)];
+  },
+  impl([a], _p, [so, lo]) {
+    const n = a!.shape[a!.ndim - 1]!;
+    const signs = allocate(so!.dtype, so!.size);
+    const logs = allocate(lo!.dtype, lo!.size);
+    for (let t = 0; t < signs.length; t++) {
+      const m = matrixAt(a!.buf, t, n);
+      let sign = 1;
+      let logAbs = 0;
+      for (let col = 0; col < n && sign !== 0; col++) {
+        let pivot = col;
+        for (let r = col + 1; r < n; r++) if (Math.abs(m[r * n + col]!) > Math.abs(m[pivot * n + col]!)) pivot = r;
+        const p = m[pivot * n + col]!;
+        if (p === 0) {
+          sign = 0;
+          logAbs = -Infinity;
+          break;
+        }
+        if (pivot !== col) {
+          for (let j = 0; j < n; j++) [m[col * n + j], m[pivot * n + j]] = [m[pivot * n + j]!, m[col * n + j]!];
+          sign = -sign;
+        }
+        if (p < 0) sign = -sign;
+        logAbs += Math.log(Math.abs(p));
+        for (let r = col + 1; r < n; r++) {
+          const f = m[r * n + col]! / p;
+          for (let j = col; j < n; j++) m[r * n + j]! -= f * m[col * n + j]!;
+        }
+      }
+      signs[t] = sign;
+      logs[t] = logAbs;
+    }
+    return [signs, logs];
+  },
+  // d log|det A| = tr(A⁻¹ dA); the sign is piecewise constant.
+  jvp([a], [ta]) {
+    const [sign, logAbs] = bind(slogdetPrim, [a!], null) as [Tensor, Tensor];
+    const t = ta && sum(diagonal(bind1(solvePrim, [a!, ta], null), 0, -2, -1), -1);
+    return [[sign, logAbs], [null, t]];
+  },
+  batch([a], [d]) {
+    return [bind(slogdetPrim, [moveaxis(a!, d!, 0)], null), [0, 0]];
+  },
+});
+
+/** a and b as float arrays of one dtype (integers become float32), for the public solvers. */
+function floatPair(op: string, x: ArrayLike, y: ArrayLike): [Tensor, Tensor] {
+  let a = asTensor(x, op, "a");
+  let b = asTensor(y, op, "b");
+  const float = (t: Tensor): Tensor => (isFloat(t.dtype) ? t : convert(t, "float32"));
+  a = float(a);
+  b = float(b);
+  const dtype = a.dtype === "float64" || b.dtype === "float64" ? "float64" : "float32";
+  return [convert(a, dtype), convert(b, dtype)];
+}
+
+/** Runs a solver primitive on a [..., n, n] and b ([..., n, k], or [n] as numpy treats a 1-D b), broadcasting batch dims. */
+function solveWith(op: string, prim: Primitive<any>, params: unknown, x: ArrayLike, y: ArrayLike): Tensor {
+  const [a, b0] = floatPair(op, x, y);
+  if (a.ndim < 2 || a.shape[a.ndim - 1] !== a.shape[a.ndim - 2]) throw new DriftError(op, `a must be a stack of square matrices [..., n, n]; got shape ${fmtShape(a.shape)}`);
+  const vector = b0.ndim === 1;
+  const b = vector ? expandDims(b0, -1) : b0;
+  if (b.ndim < 2) throw new DriftError(op, `b must be [n] or [..., n, k]; got shape ${fmtShape(b0.shape)}`);
+  const batch = broadcastShapes(op, a.shape.slice(0, -2), b.shape.slice(0, -2));
+  const x2 = bind1(prim, [broadcastTo(a, [...batch, ...a.shape.slice(-2)]), broadcastTo(b, [...batch, ...b.shape.slice(-2)])], params);
+  return vector ? squeeze(x2, -1) : x2;
+}
+
+/** Solves a·x = b, as `jnp.linalg.solve` (b is [n] or [..., n, k]; a singular matrix is an error naming it). */
+export function solve(a: ArrayLike, b: ArrayLike): Tensor {
+  return solveWith("solve", solvePrim, null, a, b);
+}
+
+/**
+ * Solves a·x = b (or aᵀ·x = b with `trans`) for triangular a, reading only its lower (`lower`) or upper (the default,
+ * as scipy) triangle, as `jax.scipy.linalg.solve_triangular`.
+ */
+export function solveTriangular(a: ArrayLike, b: ArrayLike, opts: { lower?: boolean; trans?: boolean } = {}): Tensor {
+  return solveWith("solveTriangular", triangularSolvePrim, { lower: opts.lower ?? false, transA: opts.trans ?? false }, a, b);
+}
+
+/** The inverse of each matrix of a stack, as `jnp.linalg.inv` (solve against the identity). */
+export function inv(a: ArrayLike): Tensor {
+  const m0 = asTensor(a, "inv");
+  const m = isFloat(m0.dtype) ? m0 : convert(m0, "float32");
+  if (m.ndim < 2 || m.shape[m.ndim - 1] !== m.shape[m.ndim - 2]) throw new DriftError("inv", `a must be a stack of square matrices [..., n, n]; got shape ${fmtShape(m.shape)}`);
+  const n = m.shape[m.ndim - 1]!;
+  return bind1(solvePrim, [m, broadcastTo(convert(eye(n), m.dtype), m.shape)], null);
+}
+
+/** The lower-triangular Cholesky factor L (L·Lᵀ = a) of symmetric positive-definite matrices, as `jnp.linalg.cholesky`. */
+export function cholesky(a: ArrayLike): Tensor {
+  const m = asTensor(a, "cholesky");
+  return bind1(choleskyPrim, [isFloat(m.dtype) ? m : convert(m, "float32")], null);
+}
+
+/** [sign, log |det a|] of each matrix of a stack, as `jnp.linalg.slogdet` (sign 0 and −∞ for a singular matrix). */
+export function slogdet(a: ArrayLike): [Tensor, Tensor] {
+  const m = asTensor(a, "slogdet");
+  return bind(slogdetPrim, [isFloat(m.dtype) ? m : convert(m, "float32")], null) as [Tensor, Tensor];
+}
+
+/** The determinant of each matrix of a stack, sign · e^(log |det|), as `jnp.linalg.det`. */
+export function det(a: ArrayLike): Tensor {
+  const [sign, logAbs] = slogdet(a);
+  return where(sign, mul(sign, exp(logAbs)), 0);
+}
