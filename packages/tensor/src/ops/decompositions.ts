@@ -16,6 +16,18 @@ function matrixAt(buf: TypedArray, t: number, n: number): Float64Array {
   return Float64Array.from(buf.subarray(t * n * n, (t + 1) * n * n));
 }
 
+/** The row at or below `col` with the largest |m[row, col]| (partial pivoting). */
+function pivotRow(m: Float64Array, n: number, col: number): number {
+  let pivot = col;
+  for (let r = col + 1; r < n; r++) if (Math.abs(m[r * n + col]!) > Math.abs(m[pivot * n + col]!)) pivot = r;
+  return pivot;
+}
+
+/** Swaps rows i and j of a row-major matrix with `width` columns. */
+function swapRows(m: Float64Array, width: number, i: number, j: number): void {
+  for (let c = 0; c < width; c++) [m[i * width + c], m[j * width + c]] = [m[j * width + c]!, m[i * width + c]!];
+}
+
 /** Shared checks of a stack of square matrices a [..., n, n] and right-hand sides b [..., n, k] with equal batch dims. */
 function checkSystem(op: string, a: ShapedArray, b: ShapedArray): void {
   if (a.dtype !== b.dtype) throw new DriftError(op, `a and b must share a dtype; got ${a.dtype} and ${b.dtype}`);
@@ -54,12 +66,11 @@ export const solvePrim: Primitive<null> = definePrimitive<null>({
       const m = matrixAt(a!.buf, t, n);
       const x = Float64Array.from(b!.buf.subarray(t * n * k, (t + 1) * n * k));
       for (let col = 0; col < n; col++) {
-        let pivot = col;
-        for (let r = col + 1; r < n; r++) if (Math.abs(m[r * n + col]!) > Math.abs(m[pivot * n + col]!)) pivot = r;
+        const pivot = pivotRow(m, n, col);
         if (m[pivot * n + col] === 0 || Number.isNaN(m[pivot * n + col]!)) throw new DriftError("solve", `matrix ${t} of the stack is singular (no nonzero pivot in column ${col})`);
         if (pivot !== col) {
-          for (let j = 0; j < n; j++) [m[col * n + j], m[pivot * n + j]] = [m[pivot * n + j]!, m[col * n + j]!];
-          for (let j = 0; j < k; j++) [x[col * k + j], x[pivot * k + j]] = [x[pivot * k + j]!, x[col * k + j]!];
+          swapRows(m, n, col, pivot);
+          swapRows(x, k, col, pivot);
         }
         for (let r = col + 1; r < n; r++) {
           const f = m[r * n + col]! / m[col * n + col]!;
@@ -216,8 +227,7 @@ export const slogdetPrim: Primitive<null> = definePrimitive<null>({
       let sign = 1;
       let logAbs = 0;
       for (let col = 0; col < n && sign !== 0; col++) {
-        let pivot = col;
-        for (let r = col + 1; r < n; r++) if (Math.abs(m[r * n + col]!) > Math.abs(m[pivot * n + col]!)) pivot = r;
+        const pivot = pivotRow(m, n, col);
         const p = m[pivot * n + col]!;
         if (p === 0) {
           sign = 0;
@@ -225,7 +235,7 @@ export const slogdetPrim: Primitive<null> = definePrimitive<null>({
           break;
         }
         if (pivot !== col) {
-          for (let j = 0; j < n; j++) [m[col * n + j], m[pivot * n + j]] = [m[pivot * n + j]!, m[col * n + j]!];
+          swapRows(m, n, col, pivot);
           sign = -sign;
         }
         if (p < 0) sign = -sign;
