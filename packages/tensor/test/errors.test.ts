@@ -69,6 +69,7 @@ const CASES: [string, () => unknown, RegExp][] = [
   ["cholesky not positive definite", () => np.linalg.cholesky(np.array([[1, 2], [2, 1]])), /cholesky: matrix 0 of the stack is not positive definite \(pivot 1 is -3\)/],
   ["solve shapes", () => np.linalg.solve(f32([2, 3]), f32([2])), /solve: a must be a stack of square matrices \[\.\.\., n, n\]; got shape \[2,3\]/],
   ["solve rhs shape", () => np.linalg.solve(f32([3, 3]), f32([2, 1])), /solve: b must be \[\.\.\., 3, k\] with a's batch dimensions/],
+  ["eigh of a non-square matrix", () => np.linalg.eigh(f32([2, 3])), /eigh: a must be a stack of square matrices \[\.\.\., n, n\]; got shape \[2,3\]/],
   ["diagonal of a vector", () => np.diagonal(f32([3])), /diagonal: x must have at least 2 axes; got shape \[3\]/],
 ];
 

@@ -158,6 +158,15 @@ export const OP_CASES: OpCase[] = [
   { name: "linalg.solveTriangular", fn: (a, b) => np.add(np.linalg.solveTriangular(np.add(a, np.mul(np.eye(3), 4)), b, { lower: true }), np.linalg.solveTriangular(np.add(a, np.mul(np.eye(3), 4)), b, { trans: true })), args: () => [randn([3, 3]), randn([3])] },
   { name: "linalg.inv det slogdet", fn: (a) => { const m = np.add(a, np.mul(np.eye(3), 4)); return np.add(np.add(np.linalg.inv(m), np.expandDims(np.linalg.det(m), [-1, -2])), np.expandDims(np.linalg.slogdet(m)[1], [-1, -2])); }, args: () => [randn([2, 3, 3])] },
   { name: "linalg.cholesky", fn: (x) => np.linalg.cholesky(np.add(np.matmul(x, np.swapaxes(x, -1, -2)), np.mul(np.eye(3), 3))), args: () => [randn([2, 3, 3])] },
+  {
+    // Eigenvectors are defined up to sign: the case uses w and V ∘ V, which are not.
+    name: "linalg.eigh",
+    fn: (x) => {
+      const [w, v] = np.linalg.eigh(np.matmul(x, np.swapaxes(x, -1, -2)));
+      return np.add(w, np.matmul(np.square(v), np.array([1, 2, 3], { dtype: x.dtype })));
+    },
+    args: () => [randn([2, 3, 3])],
+  },
   { name: "linalg.norm (2-norm of rows)", fn: (x) => np.linalg.norm(x, null, -1), args: () => [randn([3, 4])] },
   { name: "linalg.norm (p = 3, keepdims)", fn: (x) => np.linalg.norm(x, 3, 0, { keepdims: true }), args: () => [randn([3, 4])] },
   { name: "linalg.norm (matrix 1 + Frobenius)", fn: (x) => np.add(np.linalg.norm(x, 1), np.linalg.norm(x, "fro")), args: () => [randn([3, 4])] },

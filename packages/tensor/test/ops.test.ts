@@ -307,6 +307,16 @@ describe("linear algebra", () => {
     expectClose(np.matmul(np.tril(spd), lower), np.array([2, 3, 4], { dtype: "float64" }), 1e-14, 1e-14);
     const upperT = np.linalg.solveTriangular(spd, b, { trans: true });
     expectClose(np.matmul(np.triu(spd).T, upperT), b, 1e-14, 1e-14);
+    // eigh: numpy's eigenvalues; A·V = V·diag(w) and VᵀV = I on a stack (a 3×3 and the symmetrised 12×12 of sines).
+    expectClose(np.linalg.eigvalsh(spd), np.array([2.0965216172967187, 3.0722239520050754, 6.831254430698205], { dtype: "float64" }), 1e-13, 1e-13);
+    const sines = np.reshape(np.sin(np.arange(144, undefined, undefined, { dtype: "float64" })), [12, 12]);
+    const sym = np.mul(np.add(sines, sines.T), 0.5);
+    for (const m of [spd, sym]) {
+      const [w, v] = np.linalg.eigh(m);
+      expectClose(np.matmul(m, v), np.mul(v, w), 1e-13, 1e-13);
+      expectClose(np.matmul(v.T, v), np.eye(m.shape[0]!, undefined, { dtype: "float64" }), 1e-14, 1e-14);
+      expect((w.toArray() as number[]).every((x, i, all) => i === 0 || all[i - 1]! <= x)).toBe(true);
+    }
     // Batches broadcast: one matrix against two right-hand sides.
     expect(np.linalg.solve(g, np.stack([b, b])).shape).toEqual([2, 3, 2]);
   });

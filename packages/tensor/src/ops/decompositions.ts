@@ -1,11 +1,11 @@
-// Dense linear solves and factorizations (solve, triangular solve, Cholesky, slogdet) as primitives, and np.linalg on them.
+// Dense linear solves and factorizations (solve, triangular solve, Cholesky, slogdet, eigh) as primitives, and np.linalg on them.
 import { DriftError, fmtShape } from "../errors.ts";
 import { type TypedArray, allocate, isFloat } from "../dtype.ts";
 import { broadcastShapes, shapesEqual, sizeOf } from "../shape.ts";
 import { type Primitive, ShapedArray, type Tensor, UndefPrimal, bind, bind1, definePrimitive } from "../core/tensor.ts";
 import { type ArrayLike, asTensor, convert } from "./coerce.ts";
-import { add, exp, mul, sub, where } from "./elementwise.ts";
-import { broadcastInDimPrim, broadcastTo, expandDims, moveaxis, squeeze, swapaxes } from "./movement.ts";
+import { add, div, exp, mul, sub, where } from "./elementwise.ts";
+import { broadcastInDimPrim, broadcastTo, expandDims, moveaxis, reshape, squeeze, swapaxes } from "./movement.ts";
 import { sum } from "./reduce.ts";
 import { diagonal } from "./indexing.ts";
 import { matmulPrim, tril, triu } from "./linalg.ts";
@@ -261,6 +261,92 @@ export const slogdetPrim: Primitive<null> = definePrimitive<null>({
   },
 });
 
+/** Jacobi sweeps before {@link eighPrim} gives up (each sweep roughly squares the off-diagonal mass once it is small). */
+const MAX_JACOBI_SWEEPS = 60;
+
+/**
+ * eigh: eigenvalues (ascending) and orthonormal eigenvectors (columns) of stacks of symmetric matrices, by cyclic
+ * Jacobi rotations in float64 (Golub & Van Loan, "Matrix Computations", §8.5) until the off-diagonal mass is below
+ * float64 rounding of the matrix's norm.
+ */
+export const eighPrim: Primitive<null> = definePrimitive<null>({
+  name: "eigh",
+  abstractEval([a]) {
+    if (!isFloat(a!.dtype)) throw new DriftError("eigh", `needs a float32 or float64 matrix; got ${a!.dtype}`);
+    if (a!.ndim < 2 || a!.shape[a!.ndim - 1] !== a!.shape[a!.ndim - 2])
+      throw new DriftError("eigh", `a must be a stack of square matrices [..., n, n]; got shape ${fmtShape(a!.shape)}`);
+    return [new ShapedArray(a!.shape.slice(0, -1), a!.dtype, a!.weakType), new ShapedArray(a!.shape, a!.dtype, a!.weakType)];
+  },
+  impl([a], _p, [wo, vo]) {
+    const n = a!.shape[a!.ndim - 1]!;
+    const values = allocate(wo!.dtype, wo!.size);
+    const vectors = allocate(vo!.dtype, vo!.size);
+    for (let t = 0; t < sizeOf(a!.shape.slice(0, -2)); t++) {
+      const m = matrixAt(a!.buf, t, n);
+      const v = new Float64Array(n * n);
+      for (let i = 0; i < n; i++) v[i * n + i] = 1;
+      let norm2 = 0;
+      for (const x of m) norm2 += x * x;
+      for (let sweep = 0; ; sweep++) {
+        let off = 0;
+        for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += m[p * n + q]! ** 2;
+        if (off <= 1e-32 * norm2 || off === 0) break;
+        if (sweep === MAX_JACOBI_SWEEPS) throw new DriftError("eigh", `matrix ${t} of the stack did not converge in ${MAX_JACOBI_SWEEPS} Jacobi sweeps (is it finite?)`);
+        for (let p = 0; p < n; p++)
+          for (let q = p + 1; q < n; q++) {
+            const apq = m[p * n + q]!;
+            if (apq === 0) continue;
+            // The rotation (c, s) that zeroes m[p, q]: t = tan θ, the smaller root of t² + 2τt − 1 = 0.
+            const tau = (m[q * n + q]! - m[p * n + p]!) / (2 * apq);
+            const tan = (tau >= 0 ? 1 : -1) / (Math.abs(tau) + Math.sqrt(1 + tau * tau));
+            const c = 1 / Math.sqrt(1 + tan * tan);
+            const sn = tan * c;
+            for (let k = 0; k < n; k++) {
+              const mkp = m[k * n + p]!;
+              const mkq = m[k * n + q]!;
+              m[k * n + p] = c * mkp - sn * mkq;
+              m[k * n + q] = sn * mkp + c * mkq;
+            }
+            for (let k = 0; k < n; k++) {
+              const mpk = m[p * n + k]!;
+              const mqk = m[q * n + k]!;
+              m[p * n + k] = c * mpk - sn * mqk;
+              m[q * n + k] = sn * mpk + c * mqk;
+            }
+            for (let k = 0; k < n; k++) {
+              const vkp = v[k * n + p]!;
+              const vkq = v[k * n + q]!;
+              v[k * n + p] = c * vkp - sn * vkq;
+              v[k * n + q] = sn * vkp + c * vkq;
+            }
+          }
+      }
+      // Ascending eigenvalues, eigenvectors as columns in the same order.
+      const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => m[i * n + i]! - m[j * n + j]!);
+      order.forEach((src, dst) => {
+        values[t * n + dst] = m[src * n + src]!;
+        for (let k = 0; k < n; k++) vectors[t * n * n + k * n + dst] = v[k * n + src]!;
+      });
+    }
+    return [values, vectors];
+  },
+  // With M = Vᵀ·Ȧ·V: ẇ = diag(M), V̇ = V·(F ∘ M), F_ij = 1/(w_j − w_i) off the diagonal (distinct eigenvalues).
+  jvp([a], [ta]) {
+    const [w, v] = bind(eighPrim, [a!], null) as [Tensor, Tensor];
+    if (!ta) return [[w, v], [null, null]];
+    const plain = { transA: false, transB: false };
+    const m = bind1(matmulPrim, [bind1(matmulPrim, [v, ta], { transA: true, transB: false }), v], plain);
+    const n = w.shape[w.ndim - 1]!;
+    const gaps = sub(expandDims(w, -2), expandDims(w, -1));
+    const onDiagonal = reshape(convert(eye(n), "bool"), [n, n]);
+    const f = where(onDiagonal, 0, div(1, where(onDiagonal, 1, gaps)));
+    return [[w, v], [diagonal(m, 0, -2, -1), bind1(matmulPrim, [v, mul(f, m)], plain)]];
+  },
+  batch([a], [d]) {
+    return [bind(eighPrim, [moveaxis(a!, d!, 0)], null), [0, 0]];
+  },
+});
+
 /** a and b as float arrays of one dtype (integers become float32), for the public solvers. */
 function floatPair(op: string, x: ArrayLike, y: ArrayLike): [Tensor, Tensor] {
   let a = asTensor(x, op, "a");
@@ -322,4 +408,21 @@ export function slogdet(a: ArrayLike): [Tensor, Tensor] {
 export function det(a: ArrayLike): Tensor {
   const [sign, logAbs] = slogdet(a);
   return where(sign, mul(sign, exp(logAbs)), 0);
+}
+
+/**
+ * Eigenvalues (ascending) and eigenvectors (the columns of v, orthonormal) of symmetric matrices, as `jnp.linalg.eigh`;
+ * the input is symmetrised first, (a + aᵀ)/2, as JAX does by default. Eigenvectors are defined up to sign (and within
+ * repeated eigenvalues up to rotation), as in numpy.
+ */
+export function eigh(a: ArrayLike): [Tensor, Tensor] {
+  const m0 = asTensor(a, "eigh");
+  const m = isFloat(m0.dtype) ? m0 : convert(m0, "float32");
+  if (m.ndim < 2 || m.shape[m.ndim - 1] !== m.shape[m.ndim - 2]) throw new DriftError("eigh", `a must be a stack of square matrices [..., n, n]; got shape ${fmtShape(m.shape)}`);
+  return bind(eighPrim, [mul(add(m, mT(m)), 0.5)], null) as [Tensor, Tensor];
+}
+
+/** Eigenvalues (ascending) of symmetric matrices, as `jnp.linalg.eigvalsh`. */
+export function eigvalsh(a: ArrayLike): Tensor {
+  return eigh(a)[0];
 }
