@@ -2,7 +2,7 @@
 import { DriftError, fmtShape } from "../errors.ts";
 import { type TypedArray, allocate, isFloat } from "../dtype.ts";
 import { broadcastShapes, shapesEqual, sizeOf } from "../shape.ts";
-import { type Primitive, ShapedArray, type Tensor, UndefPrimal, bind, bind1, definePrimitive } from "../core/tensor.ts";
+import { type ConcreteArray, type Primitive, ShapedArray, type Tensor, UndefPrimal, bind, bind1, definePrimitive } from "../core/tensor.ts";
 import { type ArrayLike, asTensor, convert } from "./coerce.ts";
 import { add, div, exp, mul, sub, where } from "./elementwise.ts";
 import { broadcastInDimPrim, broadcastTo, expandDims, moveaxis, reshape, squeeze, swapaxes } from "./movement.ts";
@@ -38,6 +38,30 @@ function checkSystem(op: string, a: ShapedArray, b: ShapedArray): void {
     throw new DriftError(op, `b must be [..., ${n}, k] with a's batch dimensions; a is ${fmtShape(a.shape)}, b is ${fmtShape(b.shape)}`);
 }
 
+/** The abstract evaluation of a solver: X has b's shape and dtype. */
+function systemAval(op: string): (avals: ShapedArray[]) => ShapedArray[] {
+  return ([a, b]) => {
+    checkSystem(op, a!, b!);
+    return [new ShapedArray(b!.shape, b!.dtype, a!.weakType && b!.weakType)];
+  };
+}
+
+/**
+ * Runs a solver on every system of a stack: `solveInPlace(m, x, t)` gets matrix t of a as float64 rows (n × n) and its
+ * right-hand sides as float64 rows (n × k) to overwrite with the solution; returns the solutions in o's dtype.
+ */
+function solveEach(a: ConcreteArray, b: ConcreteArray, o: ShapedArray, solveInPlace: (m: Float64Array, x: Float64Array, t: number) => void): TypedArray {
+  const n = a.shape[a.ndim - 1]!;
+  const k = b.shape[b.ndim - 1]!;
+  const out = allocate(o.dtype, o.size);
+  for (let t = 0; t < sizeOf(a.shape.slice(0, -2)); t++) {
+    const x = Float64Array.from(b.buf.subarray(t * n * k, (t + 1) * n * k));
+    solveInPlace(matrixAt(a.buf, t, n), x, t);
+    out.set(x, t * n * k);
+  }
+  return out;
+}
+
 /** Moves the batch dimension of each operand to the front, broadcasting unbatched operands (batching rules). */
 function batchFront(args: readonly Tensor[], dims: readonly (number | null | undefined)[], size: number): Tensor[] {
   return args.map((x, i) => {
@@ -54,17 +78,11 @@ const mT = (x: Tensor): Tensor => swapaxes(x, -1, -2);
 /** solve: X = A⁻¹B for stacks of general square A (Gaussian elimination with partial pivoting, in float64). */
 export const solvePrim: Primitive<null> = definePrimitive<null>({
   name: "solve",
-  abstractEval([a, b]) {
-    checkSystem("solve", a!, b!);
-    return [new ShapedArray(b!.shape, b!.dtype, a!.weakType && b!.weakType)];
-  },
+  abstractEval: systemAval("solve"),
   impl([a, b], _p, [o]) {
     const n = a!.shape[a!.ndim - 1]!;
     const k = b!.shape[b!.ndim - 1]!;
-    const out = allocate(o!.dtype, o!.size);
-    for (let t = 0; t < sizeOf(a!.shape.slice(0, -2)); t++) {
-      const m = matrixAt(a!.buf, t, n);
-      const x = Float64Array.from(b!.buf.subarray(t * n * k, (t + 1) * n * k));
+    const out = solveEach(a!, b!, o!, (m, x, t) => {
       for (let col = 0; col < n; col++) {
         const pivot = pivotRow(m, n, col);
         if (m[pivot * n + col] === 0 || Number.isNaN(m[pivot * n + col]!)) throw new DriftError("solve", `matrix ${t} of the stack is singular (no nonzero pivot in column ${col})`);
@@ -85,14 +103,14 @@ export const solvePrim: Primitive<null> = definePrimitive<null>({
           for (let c = r + 1; c < n; c++) s -= m[r * n + c]! * x[c * k + j]!;
           x[r * k + j] = s / m[r * n + r]!;
         }
-      out.set(x, t * n * k);
-    }
+    });
     return [out];
   },
   // d(A⁻¹B) = A⁻¹(dB − dA·X).
   jvp([a, b], [ta, tb]) {
     const x = bind1(solvePrim, [a!, b!], null);
-    const rhs = ta && tb ? sub(tb, bind1(matmulPrim, [ta, x], { transA: false, transB: false })) : ta ? mul(bind1(matmulPrim, [ta, x], { transA: false, transB: false }), -1) : tb;
+    const dAx = ta && bind1(matmulPrim, [ta, x], { transA: false, transB: false });
+    const rhs = dAx && tb ? sub(tb, dAx) : dAx ? mul(dAx, -1) : tb;
     return [[x], [rhs && bind1(solvePrim, [a!, rhs], null)]];
   },
   // Linear in B: B̄ = A⁻ᵀ X̄.
@@ -114,20 +132,14 @@ export interface TriangularSolveParams {
 /** triangular_solve: X = op(A)⁻¹B for stacks of triangular A (only A's triangle is read), by substitution in float64. */
 export const triangularSolvePrim: Primitive<TriangularSolveParams> = definePrimitive<TriangularSolveParams>({
   name: "triangular_solve",
-  abstractEval([a, b]) {
-    checkSystem("solveTriangular", a!, b!);
-    return [new ShapedArray(b!.shape, b!.dtype, a!.weakType && b!.weakType)];
-  },
+  abstractEval: systemAval("solveTriangular"),
   impl([a, b], p, [o]) {
     const n = a!.shape[a!.ndim - 1]!;
     const k = b!.shape[b!.ndim - 1]!;
-    const out = allocate(o!.dtype, o!.size);
     // op(A) is lower triangular when A is lower and not transposed, or upper and transposed: solve forwards then.
     const forward = p.lower !== p.transA;
     const at = (m: Float64Array, r: number, c: number): number => (p.transA ? m[c * n + r]! : m[r * n + c]!);
-    for (let t = 0; t < sizeOf(a!.shape.slice(0, -2)); t++) {
-      const m = matrixAt(a!.buf, t, n);
-      const x = Float64Array.from(b!.buf.subarray(t * n * k, (t + 1) * n * k));
+    const out = solveEach(a!, b!, o!, (m, x, t) => {
       for (let s = 0; s < n; s++) {
         const r = forward ? s : n - 1 - s;
         const d = at(m, r, r);
@@ -139,8 +151,7 @@ export const triangularSolvePrim: Primitive<TriangularSolveParams> = definePrimi
           x[r * k + j] = v / d;
         }
       }
-      out.set(x, t * n * k);
-    }
+    });
     return [out];
   },
   // d(op(A)⁻¹B) = op(A)⁻¹(dB − op(dA)·X), with dA restricted to A's triangle (the only part A's values come from).
