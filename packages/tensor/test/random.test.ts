@@ -104,6 +104,38 @@ describe("sampler statistics", () => {
     expect(np.sum(np.equal(w, 0)).item()).toBe(0);
   });
 
+  it("exponential, laplace, logistic and rademacher: JAX's formulas on the JAX-exact uniform, and their moments", () => {
+    const k = random.key(11);
+    const n = 40000;
+    const u = random.uniform(k, [n], { dtype: "float64" });
+    expect(random.exponential(k, [n], { dtype: "float64" }).toArray()).toEqual(np.neg(np.log1p(np.neg(u))).toArray());
+    const moments = (x: Array): [number, number] => [np.mean(x).item(), np.var(x).item()];
+    const [em, ev] = moments(random.exponential(k, [n], { dtype: "float64" }));
+    expect([Math.abs(em - 1), Math.abs(ev - 1)].every((d) => d < 0.05)).toBe(true);
+    const [lm, lv] = moments(random.laplace(random.key(12), [n], { dtype: "float64" }));
+    expect([Math.abs(lm), Math.abs(lv - 2)].every((d) => d < 0.08)).toBe(true);
+    const [gm, gv] = moments(random.logistic(random.key(13), [n], { dtype: "float64" }));
+    expect([Math.abs(gm), Math.abs(gv - Math.PI ** 2 / 3)].every((d) => d < 0.1)).toBe(true);
+    const r = random.rademacher(random.key(14), [n]);
+    expect(r.dtype).toBe("int32");
+    expect(new Set(r.toArray() as number[])).toEqual(new Set([-1, 1]));
+    expect(Math.abs(np.mean(r).item())).toBeLessThan(0.02);
+  });
+
+  it("multivariateNormal: mean + L·z with L the Cholesky factor (JAX's method); sample covariance matches", () => {
+    const mean = np.array([1, -2, 0.5], { dtype: "float64" });
+    const cov = np.array([[2, 0.6, 0.3], [0.6, 1, -0.2], [0.3, -0.2, 0.5]], { dtype: "float64" });
+    const k = random.key(21);
+    const x = random.multivariateNormal(k, mean, cov, [30000]);
+    expect(x.shape).toEqual([30000, 3]);
+    const z = random.normal(k, [30000, 3], { dtype: "float64" });
+    expectClose(x, np.add(mean, np.matmul(z, np.linalg.cholesky(cov).T)), 1e-12, 1e-12);
+    const centered = np.sub(x, np.mean(x, 0));
+    expectClose(np.div(np.matmul(centered.T, centered), 30000), cov, 0.05, 0.05);
+    expect(random.multivariateNormal(k, np.zeros([4, 3], { dtype: "float64" }), cov).shape).toEqual([4, 3]);
+    expect(() => random.multivariateNormal(k, mean, np.eye(2))).toThrow(/random.multivariateNormal: mean must be \[\.\.\., d\] and cov \[\.\.\., d, d\]; got \[3\] and \[2,2\]/);
+  });
+
   it("bad keys are rejected", () => {
     expect(() => random.normal(np.array([1, 2, 3]), [2])).toThrow(DriftError);
     expect(() => random.split(np.array([1, 2]))).toThrow(/uint32 array of shape \[2\]/);

@@ -6,13 +6,15 @@ import { type Primitive, ShapedArray, type Tensor, bind, definePrimitive } from 
 import { type ArrayLike, asTensor, broadcastData, convert, scalar } from "../ops/coerce.ts";
 import {
   abs, add, bitwiseAnd as bitAnd, bitwiseOr as bitOr, bitwiseXor, clip, erf, erfinv, greater, less, lessEqual, log, logicalAnd,
-  maximum, mul, neg, rem, shiftLeft, shiftRightLogical as shiftRight, sub, where,
+  div, log1p, maximum, mul, neg, rem, shiftLeft, shiftRightLogical as shiftRight, sign, sub, where,
 } from "../ops/elementwise.ts";
 import { arange, array, zeros } from "../ops/creation.ts";
-import { broadcastTo, expandDims, reshape, slice, stack } from "../ops/movement.ts";
+import { broadcastTo, expandDims, reshape, slice, squeeze, stack } from "../ops/movement.ts";
 import { argmax, cumsum, sum } from "../ops/reduce.ts";
 import { take } from "../ops/indexing.ts";
 import { argsort } from "../ops/sort.ts";
+import { matmul } from "../ops/linalg.ts";
+import { cholesky } from "../ops/decompositions.ts";
 import { threefry2x32 } from "./threefry.ts";
 
 /**
@@ -214,6 +216,55 @@ export function categorical(k: Key, logits: ArrayLike, opts: { axis?: number; sh
   const full = [...prefix, ...l.shape];
   const g = gumbel(k, full, { dtype: l.dtype });
   return argmax(add(g, broadcastTo(l, full)), prefix.length + ax);
+}
+
+/** Exponential samples with rate 1: −log1p(−u) for u uniform on [0, 1), as `jax.random.exponential`. */
+export function exponential(k: Key, shape: number | readonly number[] = [], opts: FloatOptions = {}): Tensor {
+  const dtype = floatDType("random.exponential", opts.dtype);
+  return neg(log1p(neg(uniform(k, shape, { dtype }))));
+}
+
+/** Standard Laplace samples: sign(u)·log1p(−|u|) for u uniform on (−1, 1), as `jax.random.laplace`. */
+export function laplace(k: Key, shape: number | readonly number[] = [], opts: FloatOptions = {}): Tensor {
+  const dtype = floatDType("random.laplace", opts.dtype);
+  const u = uniform(k, shape, { dtype, minval: -1 + machineEpsilonBelowOne(dtype), maxval: 1 });
+  return mul(sign(u), log1p(neg(abs(u))));
+}
+
+/** Standard logistic samples: log(u / (1 − u)) for u uniform on (ε, 1), as `jax.random.logistic`. */
+export function logistic(k: Key, shape: number | readonly number[] = [], opts: FloatOptions = {}): Tensor {
+  const dtype = floatDType("random.logistic", opts.dtype);
+  const u = uniform(k, shape, { dtype, minval: dtype === "float32" ? 2 ** -23 : 2 ** -52, maxval: 1 });
+  return log(div(u, sub(1, u)));
+}
+
+/** ±1 with equal probability (int32), as `jax.random.rademacher`: 2·bernoulli(0.5) − 1. */
+export function rademacher(k: Key, shape: number | readonly number[] = []): Tensor {
+  return sub(mul(convert(bernoulli(k, 0.5, shape), "int32"), 2), 1);
+}
+
+/**
+ * Samples of N(mean, cov) as `jax.random.multivariate_normal` (its Cholesky method): mean + L·z with L·Lᵀ = cov and z
+ * standard normal of shape [...shape, d]; `shape` defaults to the broadcast batch of mean and cov.
+ */
+export function multivariateNormal(k: Key, mean: ArrayLike, cov: ArrayLike, shape?: number | readonly number[], opts: FloatOptions = {}): Tensor {
+  let mu = asTensor(mean, "random.multivariateNormal", "mean");
+  let sigma = asTensor(cov, "random.multivariateNormal", "cov");
+  const dtype = floatDType("random.multivariateNormal", opts.dtype ?? (mu.dtype === "float64" || sigma.dtype === "float64" ? "float64" : "float32"));
+  mu = convert(mu, dtype);
+  sigma = convert(sigma, dtype);
+  const d = mu.shape[mu.ndim - 1];
+  if (mu.ndim < 1 || sigma.ndim < 2 || sigma.shape[sigma.ndim - 1] !== d || sigma.shape[sigma.ndim - 2] !== d)
+    throw new DriftError("random.multivariateNormal", `mean must be [..., d] and cov [..., d, d]; got ${fmtShape(mu.shape)} and ${fmtShape(sigma.shape)}`);
+  const batch = shape === undefined ? broadcastShapes("random.multivariateNormal", mu.shape.slice(0, -1), sigma.shape.slice(0, -2)) : checkShape("random.multivariateNormal", shape);
+  const z = normal(k, [...batch, d!], { dtype });
+  const factor = cholesky(sigma);
+  return add(mu, squeeze(matmul(factor, expandDims(z, -1)), -1));
+}
+
+/** 1 − the largest float below 1 (float32 2^−24, float64 2^−53): the `epsneg` JAX offsets Laplace's lower bound by. */
+function machineEpsilonBelowOne(dtype: DType): number {
+  return dtype === "float32" ? 2 ** -24 : 2 ** -53;
 }
 
 /** Uniform integers in [minval, maxval) (int32), from two 32-bit draws as JAX's `randint`. */
