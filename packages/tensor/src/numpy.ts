@@ -2,7 +2,7 @@
 import "./ops/methods.ts";
 import "./backend/install.ts";
 import { norm } from "./ops/linalg.ts";
-import { cholesky, det, eigh, eigvalsh, inv, slogdet, solve, solveTriangular } from "./ops/decompositions.ts";
+import { cholesky, det, eigh, eigvalsh, inv, qr, slogdet, solve, solveTriangular } from "./ops/decompositions.ts";
 export { array, zeros, ones, full, zerosLike, onesLike, arange, linspace, eye } from "./ops/creation.ts";
 export type { DTypeOptions, NestedArray } from "./ops/creation.ts";
 export {
@@ -26,8 +26,8 @@ export {
 export { take, takeAlongAxis, diagonal, diag, trace, repeat, diff, oneHot } from "./ops/indexing.ts";
 export { matmul, dot, tensordot, einsum, outer, tril, triu } from "./ops/linalg.ts";
 export type { NormOrder } from "./ops/linalg.ts";
-/** `np.linalg`, as `jnp.linalg`: norms, solves (general and triangular), inverse, Cholesky, determinants, eigh. */
-export const linalg = { norm, solve, solveTriangular, inv, cholesky, det, slogdet, eigh, eigvalsh } as const;
+/** `np.linalg`, as `jnp.linalg`: norms, solves (general and triangular), inverse, Cholesky, determinants, eigh, QR. */
+export const linalg = { norm, solve, solveTriangular, inv, cholesky, det, slogdet, eigh, eigvalsh, qr } as const;
 export { convert as astype } from "./ops/coerce.ts";
 export type { ArrayLike } from "./ops/coerce.ts";
 export { Tensor as Array } from "./core/tensor.ts";

@@ -70,6 +70,7 @@ const CASES: [string, () => unknown, RegExp][] = [
   ["solve shapes", () => np.linalg.solve(f32([2, 3]), f32([2])), /solve: a must be a stack of square matrices \[\.\.\., n, n\]; got shape \[2,3\]/],
   ["solve rhs shape", () => np.linalg.solve(f32([3, 3]), f32([2, 1])), /solve: b must be \[\.\.\., 3, k\] with a's batch dimensions/],
   ["eigh of a non-square matrix", () => np.linalg.eigh(f32([2, 3])), /eigh: a must be a stack of square matrices \[\.\.\., n, n\]; got shape \[2,3\]/],
+  ["qr of a wide matrix", () => np.linalg.qr(f32([2, 3])), /qr: a must be a stack of \[\.\.\., m, n\] matrices with m ≥ n \(reduced QR\); got shape \[2,3\]/],
   ["diagonal of a vector", () => np.diagonal(f32([3])), /diagonal: x must have at least 2 axes; got shape \[3\]/],
 ];
 

@@ -167,6 +167,7 @@ export const OP_CASES: OpCase[] = [
     },
     args: () => [randn([2, 3, 3])],
   },
+  { name: "linalg.qr", fn: (x) => { const [q, r] = np.linalg.qr(x); return np.add(np.mul(q, np.array([1, 2, 3], { dtype: x.dtype })).sum(-2), r.sum(-2)); }, args: () => [randn([2, 4, 3])] },
   { name: "linalg.norm (2-norm of rows)", fn: (x) => np.linalg.norm(x, null, -1), args: () => [randn([3, 4])] },
   { name: "linalg.norm (p = 3, keepdims)", fn: (x) => np.linalg.norm(x, 3, 0, { keepdims: true }), args: () => [randn([3, 4])] },
   { name: "linalg.norm (matrix 1 + Frobenius)", fn: (x) => np.add(np.linalg.norm(x, 1), np.linalg.norm(x, "fro")), args: () => [randn([3, 4])] },

@@ -317,6 +317,12 @@ describe("linear algebra", () => {
       expectClose(np.matmul(v.T, v), np.eye(m.shape[0]!, undefined, { dtype: "float64" }), 1e-14, 1e-14);
       expect((w.toArray() as number[]).every((x, i, all) => i === 0 || all[i - 1]! <= x)).toBe(true);
     }
+    // QR: Q·R = A, QᵀQ = I, R upper with numpy's R up to the signs of its rows (ours are non-negative on the diagonal).
+    const tall = f64([[2, -1, 3], [1, 4, 0.5], [0, 2, -2], [3, 1, 1]]);
+    const [q, rr] = np.linalg.qr(tall);
+    expectClose(np.matmul(q, rr), tall, 1e-14, 1e-14);
+    expectClose(np.matmul(q.T, q), np.eye(3, undefined, { dtype: "float64" }), 1e-14, 1e-14);
+    expectClose(rr, f64([[3.7416573867739413, 1.3363062095621219, 2.538981798168031], [0, 4.496029994816062, -1.6443077896235416], [0, 0, 2.2582788405231913]]), 1e-14, 1e-14);
     // Batches broadcast: one matrix against two right-hand sides.
     expect(np.linalg.solve(g, np.stack([b, b])).shape).toEqual([2, 3, 2]);
   });

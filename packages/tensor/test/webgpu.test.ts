@@ -38,7 +38,7 @@ const DEFAULT_TOLERANCE: [number, number] = [1e-5, 1e-5];
 /** Cases that build float64 arrays inside (not from their arguments): the GPU must refuse them with the float64 error. */
 const FLOAT64_INSIDE = new Set(["oneHot-dot"]);
 /** Cases whose primitives have no WGSL lowering (the dense solvers and factorizations): the GPU must refuse them clearly. */
-const CPU_ONLY = new Set(["linalg.solve", "linalg.solveTriangular", "linalg.inv det slogdet", "linalg.cholesky", "linalg.eigh"]);
+const CPU_ONLY = new Set(["linalg.solve", "linalg.solveTriangular", "linalg.inv det slogdet", "linalg.cholesky", "linalg.eigh", "linalg.qr"]);
 
 const f32 = (xs: Array[]): Array[] => xs.map((x) => (x.dtype === "float64" ? x.astype("float32") : x));
 

@@ -1,4 +1,4 @@
-// Dense linear solves and factorizations (solve, triangular solve, Cholesky, slogdet, eigh) as primitives, and np.linalg on them.
+// Dense linear solves and factorizations (solve, triangular solve, Cholesky, slogdet, eigh, QR) as primitives, and np.linalg on them.
 import { DriftError, fmtShape } from "../errors.ts";
 import { type TypedArray, allocate, isFloat } from "../dtype.ts";
 import { broadcastShapes, shapesEqual, sizeOf } from "../shape.ts";
@@ -358,6 +358,89 @@ export const eighPrim: Primitive<null> = definePrimitive<null>({
   },
 });
 
+/**
+ * qr: the reduced QR factorization of stacks of [..., m, n] matrices with m ≥ n — Q [..., m, n] with orthonormal columns
+ * and R [..., n, n] upper triangular — by Householder reflections in float64 (Golub & Van Loan §5.2), each reflection
+ * chosen so that R's diagonal is non-negative.
+ */
+export const qrPrim: Primitive<null> = definePrimitive<null>({
+  name: "qr",
+  abstractEval([a]) {
+    if (!isFloat(a!.dtype)) throw new DriftError("qr", `needs a float32 or float64 matrix; got ${a!.dtype}`);
+    const [m, n] = a!.shape.slice(-2) as [number, number];
+    if (a!.ndim < 2 || m < n) throw new DriftError("qr", `a must be a stack of [..., m, n] matrices with m ≥ n (reduced QR); got shape ${fmtShape(a!.shape)}`);
+    const batch = a!.shape.slice(0, -2);
+    return [new ShapedArray([...batch, m, n], a!.dtype, a!.weakType), new ShapedArray([...batch, n, n], a!.dtype, a!.weakType)];
+  },
+  impl([a], _p, [qo, ro]) {
+    const [m, n] = a!.shape.slice(-2) as [number, number];
+    const qs = allocate(qo!.dtype, qo!.size);
+    const rs = allocate(ro!.dtype, ro!.size);
+    for (let t = 0; t < sizeOf(a!.shape.slice(0, -2)); t++) {
+      const r = Float64Array.from(a!.buf.subarray(t * m * n, (t + 1) * m * n));
+      const reflectors: Float64Array[] = [];
+      for (let j = 0; j < n; j++) {
+        // v = x − (−sign(x₀)‖x‖)e₀ reflects column j's lower part onto −sign(x₀)‖x‖·e₀; the sign is fixed up below.
+        let norm = 0;
+        for (let i = j; i < m; i++) norm += r[i * n + j]! ** 2;
+        norm = Math.sqrt(norm);
+        const v = new Float64Array(m - j);
+        for (let i = j; i < m; i++) v[i - j] = r[i * n + j]!;
+        const alpha = v[0]! >= 0 ? -norm : norm;
+        v[0] = v[0]! - alpha;
+        let vv = 0;
+        for (const x of v) vv += x * x;
+        reflectors.push(vv === 0 ? new Float64Array(0) : v.map((x) => x / Math.sqrt(vv)));
+        const u = reflectors[j]!;
+        if (u.length === 0) continue;
+        for (let c = j; c < n; c++) {
+          let d = 0;
+          for (let i = j; i < m; i++) d += u[i - j]! * r[i * n + c]!;
+          for (let i = j; i < m; i++) r[i * n + c]! -= 2 * u[i - j]! * d;
+        }
+      }
+      // Q's first n columns: the reflections applied, last first, to the first n columns of the identity.
+      const q = new Float64Array(m * n);
+      for (let i = 0; i < n; i++) q[i * n + i] = 1;
+      for (let j = n - 1; j >= 0; j--) {
+        const u = reflectors[j]!;
+        if (u.length === 0) continue;
+        for (let c = 0; c < n; c++) {
+          let d = 0;
+          for (let i = j; i < m; i++) d += u[i - j]! * q[i * n + c]!;
+          for (let i = j; i < m; i++) q[i * n + c]! -= 2 * u[i - j]! * d;
+        }
+      }
+      // A non-negative diagonal of R (negate row j of R and column j of Q together).
+      for (let j = 0; j < n; j++) {
+        if (r[j * n + j]! >= 0) continue;
+        for (let c = j; c < n; c++) r[j * n + c] = -r[j * n + c]!;
+        for (let i = 0; i < m; i++) q[i * n + j] = -q[i * n + j]!;
+      }
+      qs.set(q, t * m * n);
+      for (let i = 0; i < n; i++) for (let c = 0; c < n; c++) rs[t * n * n + i * n + c] = c >= i ? r[i * n + c]! : 0;
+    }
+    return [qs, rs];
+  },
+  // With X = Ȧ·R⁻¹ and C = QᵀX, Ω = tril(C, −1) − tril(C, −1)ᵀ: Q̇ = Q(Ω − C) + X, Ṙ = (C − Ω)R (reduced QR, full rank).
+  jvp([a], [ta]) {
+    const [q, r] = bind(qrPrim, [a!], null) as [Tensor, Tensor];
+    if (!ta) return [[q, r], [null, null]];
+    const plain = { transA: false, transB: false };
+    // X = Ȧ·R⁻¹ solves X·R = Ȧ, i.e. Rᵀ·Xᵀ = Ȧᵀ with R upper triangular.
+    const x = mT(bind1(triangularSolvePrim, [r, mT(ta)], { lower: false, transA: true }));
+    const c = bind1(matmulPrim, [q, x], { transA: true, transB: false });
+    const below = tril(c, -1);
+    const omega = sub(below, mT(below));
+    const dq = add(bind1(matmulPrim, [q, sub(omega, c)], plain), x);
+    const dr = bind1(matmulPrim, [sub(c, omega), r], plain);
+    return [[q, r], [dq, dr]];
+  },
+  batch([a], [d]) {
+    return [bind(qrPrim, [moveaxis(a!, d!, 0)], null), [0, 0]];
+  },
+});
+
 /** a and b as float arrays of one dtype (integers become float32), for the public solvers. */
 function floatPair(op: string, x: ArrayLike, y: ArrayLike): [Tensor, Tensor] {
   let a = asTensor(x, op, "a");
@@ -436,4 +519,13 @@ export function eigh(a: ArrayLike): [Tensor, Tensor] {
 /** Eigenvalues (ascending) of symmetric matrices, as `jnp.linalg.eigvalsh`. */
 export function eigvalsh(a: ArrayLike): Tensor {
   return eigh(a)[0];
+}
+
+/**
+ * The reduced QR factorization a = Q·R of [..., m, n] matrices with m ≥ n, as `jnp.linalg.qr(a, mode="reduced")`: Q has
+ * orthonormal columns, R is upper triangular with a non-negative diagonal (numpy's LAPACK signs may differ per column).
+ */
+export function qr(a: ArrayLike): [Tensor, Tensor] {
+  const m0 = asTensor(a, "qr");
+  return bind(qrPrim, [isFloat(m0.dtype) ? m0 : convert(m0, "float32")], null) as [Tensor, Tensor];
 }
