@@ -422,7 +422,8 @@ export const qrPrim: Primitive<null> = definePrimitive<null>({
     }
     return [qs, rs];
   },
-  // With X = Ȧ·R⁻¹ and C = QᵀX, Ω = tril(C, −1) − tril(C, −1)ᵀ: Q̇ = Q(Ω − C) + X, Ṙ = (C − Ω)R (reduced QR, full rank).
+  // With X = Ȧ·R⁻¹ and C = QᵀX, Ω = tril(C, −1) − tril(C, −1)ᵀ: Q̇ = Q(Ω − C) + X, Ṙ = (C − Ω)R — the reduced, full-rank
+  // QR derivative (Walter & Lehmann 2018, "Algorithmic differentiation of linear algebra functions"; JAX uses the same).
   jvp([a], [ta]) {
     const [q, r] = bind(qrPrim, [a!], null) as [Tensor, Tensor];
     if (!ta) return [[q, r], [null, null]];
