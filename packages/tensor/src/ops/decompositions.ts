@@ -1,6 +1,6 @@
 // Dense linear solves and factorizations (solve, triangular solve, Cholesky, slogdet, eigh, QR) as primitives, and np.linalg on them.
 import { DriftError, fmtShape } from "../errors.ts";
-import { type TypedArray, allocate, isFloat } from "../dtype.ts";
+import { type DType, type TypedArray, allocate, isFloat } from "../dtype.ts";
 import { broadcastShapes, shapesEqual, sizeOf } from "../shape.ts";
 import { type ConcreteArray, type Primitive, ShapedArray, type Tensor, UndefPrimal, bind, bind1, definePrimitive } from "../core/tensor.ts";
 import { type ArrayLike, asTensor, convert } from "./coerce.ts";
@@ -28,12 +28,24 @@ function swapRows(m: Float64Array, width: number, i: number, j: number): void {
   for (let c = 0; c < width; c++) [m[i * width + c], m[j * width + c]] = [m[j * width + c]!, m[i * width + c]!];
 }
 
+/** Checks that `a` is a float stack of square matrices [..., n, n] (the factorizations' input). */
+function checkSquare(op: string, a: { dtype: DType; ndim: number; shape: readonly number[] }): void {
+  if (!isFloat(a.dtype)) throw new DriftError(op, `needs a float32 or float64 matrix; got ${a.dtype}`);
+  if (a.ndim < 2 || a.shape[a.ndim - 1] !== a.shape[a.ndim - 2])
+    throw new DriftError(op, `a must be a stack of square matrices [..., n, n]; got shape ${fmtShape(a.shape)}`);
+}
+
+/** The argument as an array, integers and bools converted to float32 (the public solvers' input). */
+function floatArg(op: string, x: ArrayLike, arg = "a"): Tensor {
+  const t = asTensor(x, op, arg);
+  return isFloat(t.dtype) ? t : convert(t, "float32");
+}
+
 /** Shared checks of a stack of square matrices a [..., n, n] and right-hand sides b [..., n, k] with equal batch dims. */
 function checkSystem(op: string, a: ShapedArray, b: ShapedArray): void {
   if (a.dtype !== b.dtype) throw new DriftError(op, `a and b must share a dtype; got ${a.dtype} and ${b.dtype}`);
-  if (!isFloat(a.dtype)) throw new DriftError(op, `needs float32 or float64 operands; got ${a.dtype}`);
+  checkSquare(op, a);
   const n = a.shape[a.ndim - 1];
-  if (a.ndim < 2 || a.shape[a.ndim - 2] !== n) throw new DriftError(op, `a must be a stack of square matrices [..., n, n]; got shape ${fmtShape(a.shape)}`);
   if (b.ndim !== a.ndim || b.shape[b.ndim - 2] !== n || !shapesEqual(a.shape.slice(0, -2), b.shape.slice(0, -2)))
     throw new DriftError(op, `b must be [..., ${n}, k] with a's batch dimensions; a is ${fmtShape(a.shape)}, b is ${fmtShape(b.shape)}`);
 }
@@ -175,9 +187,7 @@ export const triangularSolvePrim: Primitive<TriangularSolveParams> = definePrimi
 export const choleskyPrim: Primitive<null> = definePrimitive<null>({
   name: "cholesky",
   abstractEval([a]) {
-    if (!isFloat(a!.dtype)) throw new DriftError("cholesky", `needs a float32 or float64 matrix; got ${a!.dtype}`);
-    if (a!.ndim < 2 || a!.shape[a!.ndim - 1] !== a!.shape[a!.ndim - 2])
-      throw new DriftError("cholesky", `a must be a stack of square matrices [..., n, n]; got shape ${fmtShape(a!.shape)}`);
+    checkSquare("cholesky", a!);
     return [new ShapedArray(a!.shape, a!.dtype, a!.weakType)];
   },
   impl([a], _p, [o]) {
@@ -223,9 +233,7 @@ export const choleskyPrim: Primitive<null> = definePrimitive<null>({
 export const slogdetPrim: Primitive<null> = definePrimitive<null>({
   name: "slogdet",
   abstractEval([a]) {
-    if (!isFloat(a!.dtype)) throw new DriftError("slogdet", `needs a float32 or float64 matrix; got ${a!.dtype}`);
-    if (a!.ndim < 2 || a!.shape[a!.ndim - 1] !== a!.shape[a!.ndim - 2])
-      throw new DriftError("slogdet", `a must be a stack of square matrices [..., n, n]; got shape ${fmtShape(a!.shape)}`);
+    checkSquare("slogdet", a!);
     const batch = a!.shape.slice(0, -2);
     return [new ShapedArray(batch, a!.dtype, a!.weakType), new ShapedArray(batch, a!.dtype, a!.weakType)];
   },
@@ -283,9 +291,7 @@ const MAX_JACOBI_SWEEPS = 60;
 export const eighPrim: Primitive<null> = definePrimitive<null>({
   name: "eigh",
   abstractEval([a]) {
-    if (!isFloat(a!.dtype)) throw new DriftError("eigh", `needs a float32 or float64 matrix; got ${a!.dtype}`);
-    if (a!.ndim < 2 || a!.shape[a!.ndim - 1] !== a!.shape[a!.ndim - 2])
-      throw new DriftError("eigh", `a must be a stack of square matrices [..., n, n]; got shape ${fmtShape(a!.shape)}`);
+    checkSquare("eigh", a!);
     return [new ShapedArray(a!.shape.slice(0, -1), a!.dtype, a!.weakType), new ShapedArray(a!.shape, a!.dtype, a!.weakType)];
   },
   impl([a], _p, [wo, vo]) {
@@ -444,11 +450,8 @@ export const qrPrim: Primitive<null> = definePrimitive<null>({
 
 /** a and b as float arrays of one dtype (integers become float32), for the public solvers. */
 function floatPair(op: string, x: ArrayLike, y: ArrayLike): [Tensor, Tensor] {
-  let a = asTensor(x, op, "a");
-  let b = asTensor(y, op, "b");
-  const float = (t: Tensor): Tensor => (isFloat(t.dtype) ? t : convert(t, "float32"));
-  a = float(a);
-  b = float(b);
+  const a = floatArg(op, x, "a");
+  const b = floatArg(op, y, "b");
   const dtype = a.dtype === "float64" || b.dtype === "float64" ? "float64" : "float32";
   return [convert(a, dtype), convert(b, dtype)];
 }
@@ -456,7 +459,7 @@ function floatPair(op: string, x: ArrayLike, y: ArrayLike): [Tensor, Tensor] {
 /** Runs a solver primitive on a [..., n, n] and b ([..., n, k], or [n] as numpy treats a 1-D b), broadcasting batch dims. */
 function solveWith(op: string, prim: Primitive<any>, params: unknown, x: ArrayLike, y: ArrayLike): Tensor {
   const [a, b0] = floatPair(op, x, y);
-  if (a.ndim < 2 || a.shape[a.ndim - 1] !== a.shape[a.ndim - 2]) throw new DriftError(op, `a must be a stack of square matrices [..., n, n]; got shape ${fmtShape(a.shape)}`);
+  checkSquare(op, a);
   const vector = b0.ndim === 1;
   const b = vector ? expandDims(b0, -1) : b0;
   if (b.ndim < 2) throw new DriftError(op, `b must be [n] or [..., n, k]; got shape ${fmtShape(b0.shape)}`);
@@ -480,23 +483,20 @@ export function solveTriangular(a: ArrayLike, b: ArrayLike, opts: { lower?: bool
 
 /** The inverse of each matrix of a stack, as `jnp.linalg.inv` (solve against the identity). */
 export function inv(a: ArrayLike): Tensor {
-  const m0 = asTensor(a, "inv");
-  const m = isFloat(m0.dtype) ? m0 : convert(m0, "float32");
-  if (m.ndim < 2 || m.shape[m.ndim - 1] !== m.shape[m.ndim - 2]) throw new DriftError("inv", `a must be a stack of square matrices [..., n, n]; got shape ${fmtShape(m.shape)}`);
+  const m = floatArg("inv", a);
+  checkSquare("inv", m);
   const n = m.shape[m.ndim - 1]!;
   return bind1(solvePrim, [m, broadcastTo(convert(eye(n), m.dtype), m.shape)], null);
 }
 
 /** The lower-triangular Cholesky factor L (L·Lᵀ = a) of symmetric positive-definite matrices, as `jnp.linalg.cholesky`. */
 export function cholesky(a: ArrayLike): Tensor {
-  const m = asTensor(a, "cholesky");
-  return bind1(choleskyPrim, [isFloat(m.dtype) ? m : convert(m, "float32")], null);
+  return bind1(choleskyPrim, [floatArg("cholesky", a)], null);
 }
 
 /** [sign, log |det a|] of each matrix of a stack, as `jnp.linalg.slogdet` (sign 0 and −∞ for a singular matrix). */
 export function slogdet(a: ArrayLike): [Tensor, Tensor] {
-  const m = asTensor(a, "slogdet");
-  return bind(slogdetPrim, [isFloat(m.dtype) ? m : convert(m, "float32")], null) as [Tensor, Tensor];
+  return bind(slogdetPrim, [floatArg("slogdet", a)], null) as [Tensor, Tensor];
 }
 
 /** The determinant of each matrix of a stack, sign · e^(log |det|), as `jnp.linalg.det`. */
@@ -511,9 +511,8 @@ export function det(a: ArrayLike): Tensor {
  * repeated eigenvalues up to rotation), as in numpy.
  */
 export function eigh(a: ArrayLike): [Tensor, Tensor] {
-  const m0 = asTensor(a, "eigh");
-  const m = isFloat(m0.dtype) ? m0 : convert(m0, "float32");
-  if (m.ndim < 2 || m.shape[m.ndim - 1] !== m.shape[m.ndim - 2]) throw new DriftError("eigh", `a must be a stack of square matrices [..., n, n]; got shape ${fmtShape(m.shape)}`);
+  const m = floatArg("eigh", a);
+  checkSquare("eigh", m);
   return bind(eighPrim, [mul(add(m, mT(m)), 0.5)], null) as [Tensor, Tensor];
 }
 
@@ -527,6 +526,5 @@ export function eigvalsh(a: ArrayLike): Tensor {
  * orthonormal columns, R is upper triangular with a non-negative diagonal (numpy's LAPACK signs may differ per column).
  */
 export function qr(a: ArrayLike): [Tensor, Tensor] {
-  const m0 = asTensor(a, "qr");
-  return bind(qrPrim, [isFloat(m0.dtype) ? m0 : convert(m0, "float32")], null) as [Tensor, Tensor];
+  return bind(qrPrim, [floatArg("qr", a)], null) as [Tensor, Tensor];
 }
